@@ -1,0 +1,58 @@
+# iraqkit — two commands do everything on a fresh machine (Python 3.11, pip, venv):
+#   make report   build the tables, execute the notebooks, export figures and the HTML report
+#   make test     run the unit tests and validate the notebooks with nbval
+# `make help` lists every target.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.iraqkit-installed
+NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb))
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+export SOURCE_DATE_EPOCH := 0
+
+.PHONY: help setup report tables notebooks html test unit nbval lock clean browser
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the locked dependencies and iraqkit (editable)
+
+report: $(STAMP) ## build everything: notebooks executed in place (tables, figures), HTML report
+	$(MAKE) notebooks html
+
+notebooks: $(STAMP) ## execute every notebook in order, in place, and strip volatile metadata
+	@for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
+	done
+	$(BIN)/python -m iraqkit.nbtools strip $(NOTEBOOKS)
+
+html: $(STAMP) ## render each notebook and the combined report to HTML under reports/
+	$(BIN)/python -m iraqkit.report --out reports $(NOTEBOOKS)
+
+test: $(STAMP) ## run all tests: unit tests, then nbval on the notebooks
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
+
+unit: $(STAMP) ## unit tests only
+	$(BIN)/python -m pytest -q tests
+
+lock: ## re-resolve the pins in pyproject.toml and rewrite constraints.txt
+	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/python -m pip install --quiet "pip==25.3" && build/lockenv/bin/python -m pip install --quiet .
+	{ echo "# Lock file: every package of the venv, pinned. Regenerate with \`make lock\` after changing"; \
+	  echo "# pyproject.toml; \`make\` installs with \`pip install -c constraints.txt -e .\`."; \
+	  build/lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^iraqkit'; } > constraints.txt
+
+clean: ## remove generated tables, figures and reports (not the venv, not data/raw)
+	rm -rf build data/processed/* figures/*.png figures/*.svg figures/*.labels.json reports/*

@@ -1,0 +1,302 @@
+"""Arabic text utilities: matching normalisation with an offset map, clitic-aware
+term matching, number/digit folding and sentence splitting.
+
+Everything here keeps a way back to the *original* characters: every extractor in
+iraqkit works on normalised text but reports ``start``/``end`` offsets into the decoded
+original file, so that ``raw_text[start:end]`` is always the evidence.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping
+
+# --- character classes -----------------------------------------------------------
+#: Arabic diacritics (harakat, tanween, shadda, sukun, dagger alef, Quranic marks).
+DIACRITICS = set(
+    [chr(c) for c in range(0x064B, 0x0660)]
+    + ["\u0670"]
+    + [chr(c) for c in range(0x06D6, 0x06EE)]
+)
+TATWEEL = "\u0640"
+#: Invisible format characters that scrapers leave behind (ZWNJ/ZWJ, LRM/RLM, bidi
+#: embeddings and isolates, BOM, soft hyphen).
+INVISIBLE = set("\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                "\u2066\u2067\u2068\u2069\ufeff\u00ad")
+_FOLD = {
+    # alef variants
+    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+    "\u0672": "\u0627", "\u0673": "\u0627",
+    # ya / alef maksura and Persian ya; hamza carriers
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u06d2": "\u064a", "\u0626": "\u064a",
+    "\u0624": "\u0648",
+    # ta marbuta -> ha
+    "\u0629": "\u0647", "\u06c0": "\u0647", "\u06be": "\u0647", "\u06c1": "\u0647",
+    # Persian/Urdu kaf, gaf, veh, peh, tcheh (common in scraped Iraqi/Kurdish pages)
+    "\u06a9": "\u0643", "\u06af": "\u0643", "\u06a4": "\u0641", "\u067e": "\u0628",
+    "\u0686": "\u062c",
+    # punctuation to ASCII
+    "\u060c": ",", "\u061b": ";", "\u061f": "?", "\u066a": "%", "\u066b": ".",
+    "\u066c": ",", "\u06d4": ".",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
+}
+for _i in range(10):
+    _FOLD[chr(0x0660 + _i)] = str(_i)  # Arabic-Indic digits
+    _FOLD[chr(0x06F0 + _i)] = str(_i)  # Extended Arabic-Indic (Persian/Urdu) digits
+
+ARABIC_LETTER_RE = re.compile(r"[\u0621-\u064a\u0671-\u06d3\ufb50-\ufdff\ufe70-\ufefc]")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus a map back to the original string.
+
+    ``offsets[i]`` is the index in ``original`` of the character that produced
+    ``text[i]``; ``offsets[len(text)] == len(original)``.
+    """
+
+    original: str
+    text: str
+    offsets: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open span of the normalised text to the original text.
+
+        The returned span starts at the original character that produced
+        ``text[start]`` and ends just after the one that produced ``text[end-1]``,
+        so it includes the diacritics/tatweel inside the span and those attached to its
+        last letter, but nothing before its first letter.
+        """
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside normalised text of length {len(self.text)}")
+        if start == end:
+            o = self.offsets[start]
+            return o, o
+        o_start = self.offsets[start]
+        o_end = self.offsets[end - 1] + 1
+        # keep the diacritics/tatweel that belong to the last letter ("اللهِ")
+        orig = self.original
+        while o_end < len(orig) and (orig[o_end] in DIACRITICS or orig[o_end] == TATWEEL):
+            o_end += 1
+        return o_start, o_end
+
+
+def fold_char(ch: str) -> str:
+    """Fold one character for matching ('' means: drop it)."""
+    if ch in DIACRITICS or ch == TATWEEL or ch in INVISIBLE:
+        return ""
+    if ch in _FOLD:
+        return _FOLD[ch]
+    o = ord(ch)
+    if 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF:
+        # presentation forms -> base letters (may expand: U+FEFB -> لا)
+        dec = unicodedata.normalize("NFKC", ch)
+        return "".join(fold_char(c) for c in dec)
+    if ch.isspace():
+        return " "
+    if "A" <= ch <= "Z":
+        return ch.lower()
+    return ch
+
+
+def normalize(text: str, collapse_space: bool = True) -> Normalized:
+    """Normalise Arabic text for matching and keep an offset map.
+
+    Removes diacritics, tatweel and invisible format characters; folds alef
+    variants (أ إ آ ٱ → ا), alef maksura and Persian ya (ى ی → ي), hamza carriers
+    (ؤ → و, ئ → ي), ta marbuta (ة → ه), Persian kaf (ک → ك); Arabic-Indic digits
+    to ASCII; Arabic punctuation and typographic quotes to ASCII; ASCII letters to
+    lower case; presentation forms to base letters. With ``collapse_space`` runs of
+    white space become one space.
+    """
+    out: list[str] = []
+    offs: list[int] = []
+    prev_space = False
+    for i, ch in enumerate(text):
+        f = fold_char(ch)
+        if not f:
+            continue
+        if collapse_space and f == " ":
+            if prev_space:
+                continue
+            prev_space = True
+        else:
+            prev_space = False
+        for c in f:
+            out.append(c)
+            offs.append(i)
+    offs.append(len(text))
+    return Normalized(text, "".join(out), tuple(offs))
+
+
+def norm(text: str) -> str:
+    """Just the normalised string (for keys, gazetteer aliases, lexicon entries)."""
+    return normalize(text).text.strip()
+
+
+def to_ascii_digits(text: str) -> str:
+    """Replace Arabic-Indic and Extended Arabic-Indic digits by ASCII digits (1:1)."""
+    return text.translate({0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)})
+
+
+def is_arabic_text(text: str, min_share: float = 0.3) -> bool:
+    """True if at least ``min_share`` of the letters in ``text`` are Arabic."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    arabic = sum(1 for c in letters if ARABIC_LETTER_RE.match(c))
+    return arabic / len(letters) >= min_share
+
+
+# --- clitic-aware term matching ----------------------------------------------------
+#: Letters of an Arabic "word" in normalised text (after fold, Latin and digits too).
+WORD_CHARS = r"0-9a-z\u0621-\u064a\u0671-\u06d3"
+_B = rf"(?<![{WORD_CHARS}])"   # left word boundary
+_E = rf"(?![{WORD_CHARS}])"    # right word boundary
+#: Proclitics before a definite noun: و/ف + ب/ك + ال, or و/ف + لل (ل + ال, alef dropped).
+PROCLITIC_DEF = r"(?:[وف]?(?:[بك]?ال|لل))"
+#: Proclitics before an indefinite/proper noun: و/ف + ب/ل/ك.
+PROCLITIC_BARE = r"(?:[وف]?[بلك]?)"
+
+
+def clitic_pattern(term: str) -> str:
+    """Regex source matching a *normalised* term with optional proclitics.
+
+    Terms that begin with the article (``ال``) accept و ف ب ك before it and the
+    ``لل`` contraction (``للحرس الثوري`` → ``الحرس الثوري``); other terms accept
+    و ف ب ل ك. The clitic is captured in group ``pre`` (named groups are made unique
+    by the caller) so the reported span can exclude it.
+    """
+    t = norm(term)
+    words = t.split(" ")
+    body = r"\s".join(re.escape(w) for w in words)
+    if t.startswith("ال") and len(t) > 3:
+        rest = r"\s".join([re.escape(words[0][2:])] + [re.escape(w) for w in words[1:]])
+        return rf"(?:[وف]?[بك]?ال|[وف]?لل){rest}|{PROCLITIC_BARE}{body}"
+    return rf"{PROCLITIC_BARE}{body}"
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    key: str          # the value the term maps to (e.g. an actor_id)
+    term: str         # the normalised term that matched
+    start: int        # span in the ORIGINAL text, clitics excluded
+    end: int
+    surface: str      # original[start:end]
+
+
+_PREFIX_SPLIT = re.compile(r"^(?:[وف]?[بك]?(?=ال)|[وف]?ل(?=ل)|[وف]?[بلك]?)")
+
+
+class TermMatcher:
+    """Find many terms at once, longest match first, clitics allowed.
+
+    ``terms`` maps a surface term (any spelling; it is normalised) to a key. At each
+    position the longest term wins; matches do not overlap; scanning is left to right.
+    """
+
+    def __init__(self, terms: Mapping[str, str] | Iterable[tuple[str, str]]):
+        items = terms.items() if isinstance(terms, Mapping) else terms
+        self._key: dict[str, str] = {}
+        for term, key in items:
+            t = norm(term)
+            if t and t not in self._key:
+                self._key[t] = key
+        ordered = sorted(self._key, key=lambda s: (-len(s), s))
+        # one alternation per term group: proclitic + body, body captured
+        alts = []
+        for t in ordered:
+            words = t.split(" ")
+            body = r"\s".join(re.escape(w) for w in words)
+            if t.startswith("ال") and len(words[0]) > 2:
+                alts.append(rf"(?:[وف]?[بك]?|[وف]?ل(?=ل))?{body}")
+                rest = r"\s".join([re.escape(words[0][2:])] + [re.escape(w) for w in words[1:]])
+                alts.append(rf"[وف]?لل{rest}")
+            else:
+                alts.append(rf"{PROCLITIC_BARE}{body}")
+        self._ordered = ordered
+        self._regex = re.compile(_B + "(?:" + "|".join(alts) + ")" + _E) if alts else None
+        self._bodies = {t: t for t in ordered}
+
+    def __len__(self) -> int:
+        return len(self._key)
+
+    def _resolve(self, matched: str) -> tuple[str, int]:
+        """Return (normalised term, length of the clitic prefix) for a matched string."""
+        if matched in self._key:
+            return matched, 0
+        for k in range(1, 4):
+            head, tail = matched[:k], matched[k:]
+            if not re.fullmatch(r"[وف]?[بلك]?", head):
+                break
+            if tail in self._key:
+                return tail, k
+            if head.endswith("ل") and tail.startswith("ل") and ("ا" + tail) in self._key:
+                # لل + rest  ==  ل + ال + rest
+                return "ا" + tail, k
+        raise KeyError(matched)
+
+    def finditer_normalized(self, nt: Normalized) -> Iterator[TermMatch]:
+        if self._regex is None:
+            return
+        for m in self._regex.finditer(nt.text):
+            try:
+                term, k = self._resolve(m.group(0))
+            except KeyError:  # pragma: no cover - defensive
+                continue
+            s, e = nt.span(m.start() + k, m.end())
+            yield TermMatch(self._key[term], term, s, e, nt.original[s:e])
+
+    def finditer(self, text: str) -> Iterator[TermMatch]:
+        """Matches in ``text`` (original string); spans index ``text``."""
+        yield from self.finditer_normalized(normalize(text))
+
+
+# --- sentence splitting -------------------------------------------------------------
+_SENT_END = re.compile(
+    r"(?<!\b[A-Za-z])"          # not an initial like "W." in "John W. Brennan"
+    r"(?<!\bد)(?<!\bم)(?<!\bت)"  # not د. (doctor), م. (engineer/AD), ت.
+    r"(?<!\d(?=\.\d))"           # not a decimal point
+    r"[.!?؟…]+[\"'”»)\]]*"       # terminal punctuation plus closing quotes/brackets
+    r"|[؛;](?=\s)"              # Arabic semicolon ends a clause-sentence
+    r"|(?:\r\n|\r|\n)+"           # line breaks (LF, CRLF or CR files)
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """Split ``text[start:end]`` into sentences; spans index ``text``.
+
+    Boundaries: . ! ? ؟ … (with closing quotes/brackets kept on the left), the Arabic
+    semicolon ؛ and line breaks. Decimal points, single Latin initials and the
+    abbreviations د. / م. do not end a sentence. Leading/trailing white space is
+    trimmed from each span; empty pieces are dropped.
+    """
+    end = len(text) if end is None else end
+    out: list[Sentence] = []
+    pos = start
+    region = text[start:end]
+    for m in _SENT_END.finditer(region):
+        cut = start + m.end()
+        _emit(text, pos, cut, out)
+        pos = cut
+    _emit(text, pos, end, out)
+    return out
+
+
+def _emit(text: str, s: int, e: int, out: list[Sentence]) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s and any(c.isalnum() for c in text[s:e]):
+        out.append(Sentence(s, e, text[s:e]))
