@@ -1,0 +1,761 @@
+"""All plotting for iraqkit: Arabic labels that come out right, byte-identical files.
+
+Every figure the notebooks cite is made here. Three rules hold for every text drawn:
+
+1. **Shaping.** matplotlib >= 3.11 lays text out with libraqm (HarfBuzz + SheenBidi): a
+   *logical* (typed-order) Arabic string is drawn joined and right-to-left, with digits,
+   brackets and Latin in the right order. Feeding it the classic
+   ``get_display(arabic_reshaper.reshape(s))`` applies bidi twice and silently REVERSES the
+   label. Older matplotlib (or a build without complex text layout) needs exactly that classic
+   path. :func:`setup` probes which case it runs in (a real layout of a probe string, not a
+   version check) and :func:`ar` prepares a label accordingly:
+
+   * ``'native'``: the label is handed over unchanged (and rejected if it already holds Arabic
+     presentation forms, the trace of double processing);
+   * ``'reshape'``: arabic-reshaper (configured for the font in use, so it never emits a
+     ligature the font lacks) + bidi reordering, wrapped in LRO…PDF so that a shaping
+     matplotlib does not reorder it again. Forced with ``IRAQKIT_FORCE_RESHAPE=1``,
+     ``setup(force_reshape=True)`` or ``ar(text, reshape=True)``.
+
+2. **Fonts.** IBM Plex Sans Arabic (PyPI ``fontpkg-ibm-plex-sans-arabic``) first, DejaVu Sans
+   as fallback family. A glyph missing from every font is an error
+   (:class:`MissingGlyphError`), never a tofu box with a warning.
+
+3. **Files.** :func:`save_figure` is the one saver: stable names, metadata that carries no
+   date or version, a fixed SVG hash salt, so two runs give identical bytes; plus a sidecar
+   ``<name>.labels.json`` with every label in logical order, re-checked by the test suite
+   against HarfBuzz.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.font_manager as font_manager
+import matplotlib.pyplot as plt
+import matplotlib.text as mtext
+import numpy as np
+import pandas as pd
+
+from iraqkit import paths
+
+__all__ = [
+    "ALIGNMENT_COLORS",
+    "DoubleShapingError",
+    "FALLBACK_FAMILY",
+    "FORCE_RESHAPE_ENV",
+    "MissingGlyphError",
+    "ar",
+    "bar_grouped",
+    "barh",
+    "bilingual",
+    "figure_labels",
+    "font_path",
+    "font_paths",
+    "glyph_errors",
+    "has_arabic",
+    "has_presentation_forms",
+    "labels_path",
+    "logical",
+    "native_shaping_available",
+    "network",
+    "new_figure",
+    "save_figure",
+    "scatter_map",
+    "setup",
+    "shaping_mode",
+    "show_saved",
+    "stacked_bar",
+    "timeline",
+]
+
+#: Environment variable that forces the reshape (fallback) path when set to 1/true/yes.
+FORCE_RESHAPE_ENV = "IRAQKIT_FORCE_RESHAPE"
+#: fontpkg slug of the primary font.
+PRIMARY_FONT = "ibm-plex-sans-arabic"
+#: Fallback family (ships with matplotlib).
+FALLBACK_FAMILY = "DejaVu Sans"
+#: Fixed SVG hash salt (ids of clip paths etc. are derived from it).
+SVG_HASHSALT = "iraqkit-figures"
+#: Seed of every random layout (network spring layout, jitter).
+SEED = 20200103
+
+#: Fixed colours for the alignment of an actor (codebook values). Colour-blind-safe
+#: (Okabe–Ito based); keep them stable, figures are compared across reports.
+ALIGNMENT_COLORS: dict[str, str] = {
+    "US-led": "#0072B2",
+    "Iraqi government": "#009E73",
+    "Iran-aligned": "#D55E00",
+    "Kurdish": "#E69F00",
+    "ISIS": "#000000",
+    "Israel": "#56B4E9",
+    "other": "#999999",
+}
+
+#: Metadata that makes saved files independent of time and software versions.
+SAVE_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+
+_PRESENTATION_FORMS = re.compile("[\uFB50-\uFDFF\uFE70-\uFEFF]")
+_ARABIC = re.compile("[\u0600-\u06FF\u0750-\u077F\u0870-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LRO, _PDF = "\u202d", "\u202c"
+_MISSING_GLYPH_MESSAGE = r"(?s)Glyph .* missing from (font|current font)"
+
+# The probe for native shaping: beh + teh. A shaping layout joins them (beh takes its
+# initial form, so its glyph differs from the cmap's nominal glyph) and puts teh to the left.
+_PROBE = "\u0628\u062a"
+
+
+class MissingGlyphError(RuntimeError):
+    """A character of a label has no glyph in any font of the family list."""
+
+
+class DoubleShapingError(ValueError):
+    """A label was prepared twice (presentation forms reached a shaping step)."""
+
+
+class _State:
+    configured: bool = False
+    mode: str | None = None
+    primary: Path | None = None
+    family: str | None = None
+    reshaper: Any = None
+    logical: dict[str, str] = {}
+
+
+_STATE = _State()
+
+
+# --------------------------------------------------------------------------- fonts
+def font_path(weight: int | str = 400) -> Path:
+    """Path of the IBM Plex Sans Arabic file of *weight* (400 regular, 700 bold, …)."""
+    import fontpkg
+
+    return Path(fontpkg.path(PRIMARY_FONT, weight=weight))
+
+
+def font_paths() -> list[Path]:
+    """Every IBM Plex Sans Arabic file shipped by the fontpkg package, sorted."""
+    import fontpkg
+
+    return sorted(f.path for f in fontpkg.family(PRIMARY_FONT).files)
+
+
+def _fallback_path() -> Path:
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+def native_shaping_available(font_file: str | os.PathLike | None = None) -> bool:
+    """Whether this matplotlib shapes complex text itself.
+
+    Lays out a two-letter Arabic probe with matplotlib's own text layout and checks that it
+    came back joined (the first letter's glyph is not the font's nominal, isolated glyph) and
+    right-to-left (the logically last letter is drawn first, on the left). Any failure –
+    no ``FT2Font._layout`` (matplotlib < 3.11), a build without libraqm, an exception –
+    means ``False``.
+    """
+    try:
+        from matplotlib import ft2font
+
+        if not hasattr(ft2font.FT2Font, "_layout"):
+            return False
+        font = ft2font.FT2Font(str(font_file or font_path()))
+        font.set_size(12, 72)
+        items = list(font._layout(_PROBE, ft2font.LoadFlags.NO_HINTING))
+        if len(items) != 2:
+            return False
+        left, right = items
+        if (left.char, right.char) != (_PROBE[1], _PROBE[0]):
+            return False
+        if not left.x < right.x:
+            return False
+        return right.glyph_index != font.get_char_index(ord(_PROBE[0]))
+    except Exception:  # noqa: BLE001 - any failure means "no native shaping"
+        return False
+
+
+def _env_forces_reshape() -> bool:
+    return os.environ.get(FORCE_RESHAPE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def setup(force_reshape: bool | None = None, *, font: str | os.PathLike | None = None) -> None:
+    """Register the fonts, set deterministic rcParams and choose the shaping mode.
+
+    Idempotent: fonts are registered once, the rcParams are (re)applied on every call, so
+    calling it again restores them after a style change; other arguments reconfigure
+    (tests use that to switch modes).
+
+    Parameters
+    ----------
+    force_reshape
+        ``True`` forces the arabic-reshaper + bidi fallback, ``False`` forbids it (raises if
+        matplotlib cannot shape), ``None`` (default) decides from the environment variable
+        ``IRAQKIT_FORCE_RESHAPE`` and then from :func:`native_shaping_available`.
+    font
+        Primary font file; default IBM Plex Sans Arabic Regular. Its family goes first in
+        ``font.family`` and the fallback reshaper is tuned to its cmap.
+    """
+    primary = Path(font) if font is not None else font_path()
+    if force_reshape is None and _env_forces_reshape():
+        force_reshape = True
+    if force_reshape:
+        mode = "reshape"
+    elif native_shaping_available(primary):
+        mode = "native"
+    elif force_reshape is False:
+        raise RuntimeError("force_reshape=False, but this matplotlib does not shape Arabic "
+                           "(no complex text layout); use matplotlib >= 3.11")
+    else:
+        mode = "reshape"
+    fm = font_manager.fontManager
+    known = {Path(f.fname) for f in fm.ttflist}
+    files = [primary] + ([p for p in font_paths() if p != primary] if font is None else [])
+    for f in files:
+        if f not in known:
+            fm.addfont(str(f))
+    family = font_manager.FontProperties(fname=str(primary)).get_name()
+    families = [family] + ([FALLBACK_FAMILY] if family != FALLBACK_FAMILY else [])
+
+    matplotlib.rcParams.update({
+        "font.family": families,
+        "axes.unicode_minus": False,  # U+2212 is fine in both fonts, but keep labels plain ASCII
+        "text.parse_math": False,  # a "$" in a news label must not start mathtext
+        "svg.hashsalt": SVG_HASHSALT,
+        "svg.fonttype": "path",
+        "svg.id": None,
+        "pdf.fonttype": 42,
+        "path.simplify": True,
+        "savefig.dpi": 300,
+    })
+
+    if _STATE.reshaper is None or _STATE.primary != primary:
+        import arabic_reshaper
+
+        config = arabic_reshaper.config_for_true_type_font(str(primary))
+        _STATE.reshaper = arabic_reshaper.ArabicReshaper(configuration=config)
+    _STATE.mode = mode
+    _STATE.primary = primary
+    _STATE.family = family
+    _STATE.configured = True
+
+
+def _ensure_setup() -> None:
+    if not _STATE.configured:
+        setup()
+
+
+def shaping_mode() -> str:
+    """``'native'`` (matplotlib shapes Arabic) or ``'reshape'`` (arabic-reshaper + bidi)."""
+    _ensure_setup()
+    assert _STATE.mode is not None
+    return _STATE.mode
+
+
+# --------------------------------------------------------------------------- labels
+def has_arabic(text: str) -> bool:
+    """Whether *text* holds any Arabic letter (base or presentation form)."""
+    return bool(_ARABIC.search(text))
+
+
+def has_presentation_forms(text: str) -> bool:
+    """Whether *text* holds Arabic presentation forms (U+FB50–FDFF, U+FE70–FEFF)."""
+    return bool(_PRESENTATION_FORMS.search(text))
+
+
+def _bidi_levels(text: str) -> tuple[list[int], int]:
+    """Resolved UBA embedding levels per character (python-bidi's Rust UBA) and the
+    paragraph level. python-bidi reports levels per UTF-8 byte; map them to characters."""
+    from bidi import get_base_level, get_display
+
+    info = get_display(text, debug=True)
+    byte_levels = [int(x) for x in re.findall(r"Level\(\s*(\d+),?\s*\)", info.split("paragraphs:")[0])]
+    levels: list[int] = []
+    pos = 0
+    for ch in text:
+        levels.append(byte_levels[pos])
+        pos += len(ch.encode("utf-8"))
+    if pos != len(byte_levels):
+        raise RuntimeError("unexpected python-bidi debug output; cannot read bidi levels")
+    base = get_base_level(text) if text else 0
+    # UBA L1: trailing whitespace (and isolate/format controls) goes back to paragraph level.
+    i = len(text) - 1
+    while i >= 0 and unicodedata.bidirectional(text[i]) in {"WS", "S", "B", "BN", "FSI", "LRI", "RLI", "PDI"}:
+        levels[i] = base
+        i -= 1
+    return levels, base
+
+
+def _visual_line(line: str) -> str:
+    """Bidi reordering (UBA L2) of one line plus mirroring of characters at odd levels."""
+    if not line:
+        return line
+    from bidi.mirror import MIRRORED
+
+    levels, _ = _bidi_levels(line)
+    order = list(range(len(line)))
+    top = max(levels)
+    lowest_odd = min(lv for lv in levels) | 1
+    for k in range(top, lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if levels[order[i]] >= k:
+                j = i
+                while j < len(order) and levels[order[j]] >= k:
+                    j += 1
+                order[i:j] = order[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    out = []
+    for idx in order:
+        ch = line[idx]
+        if levels[idx] % 2 and ch in MIRRORED:
+            ch = MIRRORED[ch]
+        out.append(ch)
+    return "".join(out)
+
+
+def _reshape_visual(text: str) -> str:
+    """Fallback path: reshape (font-tuned) + bidi reorder each line, wrap it in LRO…PDF."""
+    lines = []
+    for line in text.split("\n"):
+        if has_arabic(line):
+            visual = _visual_line(_STATE.reshaper.reshape(line))
+            line = _LRO + visual + _PDF
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def ar(text: Any, *, reshape: bool | None = None) -> str:
+    """Prepare a logical (typed-order) label for matplotlib.
+
+    * native mode: returns *text* unchanged; raises :class:`DoubleShapingError` (a
+      ``ValueError``) if it already holds Arabic presentation forms – somebody ran
+      ``reshape``/``get_display`` on it, which a shaping matplotlib would draw reversed.
+    * reshape mode (or ``reshape=True``): arabic-reshaper configured for the font in use,
+      bidi reordering (with bracket mirroring), the line wrapped in LRO…PDF. Harakat are
+      dropped on this path (arabic-reshaper's default: reordered marks would attach to the
+      wrong letter).
+
+    Strings without Arabic pass through unchanged in both modes. Non-strings are ``str()``-ed.
+    """
+    _ensure_setup()
+    text = "" if text is None else str(text)
+    if has_presentation_forms(text):
+        raise DoubleShapingError(
+            f"label already holds Arabic presentation forms (double-processed?): {text!r}")
+    use_reshape = (_STATE.mode == "reshape") if reshape is None else reshape
+    if not use_reshape or not has_arabic(text):
+        return text
+    prepared = _reshape_visual(text)
+    _STATE.logical[prepared] = text
+    return prepared
+
+
+def logical(prepared: str) -> str:
+    """The logical label behind a string returned by :func:`ar` (identity in native mode)."""
+    return _STATE.logical.get(prepared, prepared)
+
+
+def bilingual(ar_text: str, en_text: str | None = None) -> str:
+    """``"عين الأسد (Ain al-Asad)"``: Arabic name with the Latin one in brackets, via :func:`ar`."""
+    if en_text is None or str(en_text).strip() == "" or pd.isna(en_text):
+        return ar(ar_text)
+    return ar(f"{ar_text} ({en_text})")
+
+
+# --------------------------------------------------------------------------- checks
+@contextlib.contextmanager
+def glyph_errors():
+    """Context in which matplotlib's missing-glyph warnings raise :class:`MissingGlyphError`."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_MISSING_GLYPH_MESSAGE)
+        try:
+            yield
+        except UserWarning as exc:
+            if re.search(_MISSING_GLYPH_MESSAGE, str(exc)):
+                raise MissingGlyphError(str(exc)) from exc
+            raise
+
+
+def _texts(fig) -> list[mtext.Text]:
+    return [t for t in fig.findobj(mtext.Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _font_files(text: mtext.Text) -> list[str]:
+    return list(font_manager.fontManager._find_fonts_by_props(text.get_fontproperties()))
+
+
+def _check_coverage(fig) -> None:
+    """Raise if a character of any label has no glyph in its font list (spaces and
+    invisible format characters excepted)."""
+    from matplotlib.ft2font import FT2Font
+
+    cache: dict[str, FT2Font] = {}
+    for t in _texts(fig):
+        fonts = [cache.setdefault(f, FT2Font(f)) for f in _font_files(t)]
+        for ch in t.get_text():
+            if ch in "\n" or unicodedata.category(ch) in {"Cf", "Zs", "Cc"}:
+                continue
+            if not any(f.get_char_index(ord(ch)) for f in fonts):
+                raise MissingGlyphError(
+                    f"{unicodedata.name(ch, hex(ord(ch)))} in {t.get_text()!r} is missing from "
+                    f"{[Path(f.fname).name for f in fonts]}")
+
+
+def figure_labels(fig) -> list[dict[str, str]]:
+    """Every non-empty visible text of *fig* (draw it first so tick labels exist), in
+    first-seen order without repeats, as ``{"logical", "drawn", "font"}`` dicts.
+
+    Raises :class:`DoubleShapingError` for presentation forms handed to a shaping
+    matplotlib, or for a reshaped string that did not come from :func:`ar`.
+    """
+    _ensure_setup()
+    seen: set[str] = set()
+    out = []
+    for t in _texts(fig):
+        drawn = t.get_text()
+        if drawn in seen:
+            continue
+        seen.add(drawn)
+        if has_presentation_forms(drawn):
+            if _STATE.mode == "native":
+                raise DoubleShapingError(
+                    f"presentation forms handed to a shaping matplotlib: {drawn!r}")
+            if drawn not in _STATE.logical:
+                raise DoubleShapingError(f"reshaped label not prepared by ar(): {drawn!r}")
+        elif _STATE.mode == "reshape" and has_arabic(drawn):
+            raise DoubleShapingError(f"Arabic label not prepared by ar() in reshape mode: {drawn!r}")
+        files = _font_files(t)
+        out.append({"logical": logical(drawn), "drawn": drawn,
+                    "font": Path(files[0]).name if files else ""})
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+def new_figure(width: float = 8, height: float = 5):
+    """A new ``(fig, ax)`` with the iraqkit style (constrained layout, fonts set up)."""
+    _ensure_setup()
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def _decorate(ax, title=None, xlabel=None, ylabel=None) -> None:
+    if title:
+        ax.set_title(ar(title))
+    if xlabel:
+        ax.set_xlabel(ar(xlabel))
+    if ylabel:
+        ax.set_ylabel(ar(ylabel))
+
+
+def _color_of(value: Any, default: str = "#4C72B0") -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return default
+    return ALIGNMENT_COLORS.get(str(value), str(value))
+
+
+def _axes(ax, width, height):
+    if ax is None:
+        return new_figure(width, height)
+    return ax.figure, ax
+
+
+def barh(df: pd.DataFrame, label: str, value: str, *, title: str | None = None,
+         xlabel: str | None = None, ylabel: str | None = None, color: str | None = None,
+         sort: bool = True, annotate: bool = True, ax=None, width: float = 8,
+         height: float | None = None):
+    """Horizontal bars, one per row: ``df[label]`` (Arabic ok) against ``df[value]``.
+
+    *color* is a column name (alignment values map through :data:`ALIGNMENT_COLORS`, other
+    values are used as colours) or one colour. Largest bar on top when *sort*. Returns
+    ``(fig, ax)``.
+    """
+    data = df.sort_values([value, label], ascending=[True, False], kind="mergesort") if sort else df.iloc[::-1]
+    fig, ax = _axes(ax, width, height or max(3.0, 0.4 * len(data) + 1.5))
+    if color is not None and color in data.columns:
+        colors = [_color_of(c) for c in data[color]]
+    else:
+        colors = [_color_of(color)] * len(data)
+    y = np.arange(len(data))
+    bars = ax.barh(y, data[value].to_numpy(), color=colors)
+    ax.set_yticks(y, [ar(s) for s in data[label]])
+    if annotate:
+        ax.bar_label(bars, labels=[f"{v:g}" for v in data[value]], padding=3)
+    if color is not None and color in data.columns:
+        _alignment_legend(ax, data[color].dropna().unique())
+    _decorate(ax, title, xlabel, ylabel)
+    return fig, ax
+
+
+def _alignment_legend(ax, values: Iterable[Any], labels: Mapping[str, str] | None = None) -> None:
+    from matplotlib.patches import Patch
+
+    vals = [v for v in ALIGNMENT_COLORS if v in set(map(str, values))]
+    if not vals:
+        return
+    handles = [Patch(color=ALIGNMENT_COLORS[v], label=ar((labels or {}).get(v, v))) for v in vals]
+    ax.legend(handles=handles, frameon=False)
+
+
+def timeline(df: pd.DataFrame, date: str, label: str, group: str | None = None, *,
+             title: str | None = None, xlabel: str | None = None, ax=None,
+             width: float = 10, height: float | None = None, levels: int = 4):
+    """Events on a date axis: a point per row at ``df[date]``, annotated with ``df[label]``.
+
+    With *group* the rows are drawn on one lane per group (lane names via :func:`ar`,
+    alignment names coloured with :data:`ALIGNMENT_COLORS`); without it labels alternate over
+    *levels* heights so they do not overlap. Returns ``(fig, ax)``.
+    """
+    data = df.assign(_d=pd.to_datetime(df[date])).sort_values(["_d", label], kind="mergesort")
+    if height is None:
+        height = 4.0 if group is None else max(3.0, 0.6 * data[group].nunique() + 2)
+    fig, ax = _axes(ax, width, height)
+    if group is not None:
+        groups = list(dict.fromkeys(data[group].astype(str)))
+        lane = {g: i for i, g in enumerate(groups)}
+        ys = data[group].astype(str).map(lane).to_numpy(dtype=float)
+        palette = plt.get_cmap("tab10")
+        colors = [ALIGNMENT_COLORS.get(g, matplotlib.colors.to_hex(palette(lane[g] % 10)))
+                  for g in data[group].astype(str)]
+        ax.set_yticks(range(len(groups)), [ar(g) for g in groups])
+        ax.set_ylim(-0.7, len(groups) - 0.3)
+        offsets = [(0, 6)] * len(data)
+    else:
+        ys = np.zeros(len(data))
+        colors = ["#0072B2"] * len(data)
+        ax.axhline(0, color="#999999", linewidth=0.8, zorder=0)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        offsets = [(0, (1 if i % 2 == 0 else -1) * (10 + 14 * ((i // 2) % levels)))
+                   for i in range(len(data))]
+    ax.scatter(data["_d"], ys, c=colors, zorder=3, s=30)
+    for (d, y, text, off) in zip(data["_d"], ys, data[label], offsets):
+        ax.annotate(ar(text), (d, y), xytext=off, textcoords="offset points",
+                    ha="center", va="bottom" if off[1] >= 0 else "top", fontsize=8)
+    if group is None and len(data):
+        ax.set_ylim(-0.6, 0.6)
+    _decorate(ax, title, xlabel, None)
+    return fig, ax
+
+
+def bar_grouped(df: pd.DataFrame, category: str, group: str, value: str, *,
+                stacked: bool = False, title: str | None = None, xlabel: str | None = None,
+                ylabel: str | None = None, group_labels: Mapping[str, str] | None = None,
+                order: Sequence[Any] | None = None, ax=None, width: float = 9,
+                height: float = 5):
+    """Vertical bars of ``df[value]`` per ``df[category]``, one bar (or stack segment) per
+    ``df[group]``. Long-format input; repeated (category, group) pairs are summed. Categories
+    keep their first-appearance order (sort months before calling) unless *order* is given.
+    Alignment groups take :data:`ALIGNMENT_COLORS` and come in its order; *group_labels*
+    renames groups in the legend. Returns ``(fig, ax)``."""
+    table = (df.groupby([category, group], sort=False)[value].sum()
+             .unstack(group, fill_value=0))
+    cats = list(order) if order is not None else list(dict.fromkeys(df[category]))
+    table = table.reindex(cats, fill_value=0)
+    ordered = [g for g in ALIGNMENT_COLORS if g in table.columns]
+    table = table[ordered + sorted(c for c in table.columns if c not in ordered)]
+    fig, ax = _axes(ax, width, height)
+    x = np.arange(len(table.index))
+    n = max(1, len(table.columns))
+    w = 0.8 if stacked else 0.8 / n
+    bottom = np.zeros(len(x))
+    palette = plt.get_cmap("tab10")
+    for i, g in enumerate(table.columns):
+        vals = table[g].to_numpy(dtype=float)
+        pos = x if stacked else x - 0.4 + w * (i + 0.5)
+        name = (group_labels or {}).get(str(g), str(g))
+        ax.bar(pos, vals, w, bottom=bottom if stacked else None, label=ar(name),
+               color=ALIGNMENT_COLORS.get(str(g), matplotlib.colors.to_hex(palette(i % 10))))
+        if stacked:
+            bottom += vals
+    ax.set_xticks(x, [ar(c) for c in table.index])
+    ax.legend(frameon=False)
+    _decorate(ax, title, xlabel, ylabel)
+    return fig, ax
+
+
+def stacked_bar(df: pd.DataFrame, category: str, group: str, value: str, **kwargs):
+    """:func:`bar_grouped` with ``stacked=True``."""
+    return bar_grouped(df, category, group, value, stacked=True, **kwargs)
+
+
+def scatter_map(df: pd.DataFrame, lon: str, lat: str, label: str | None = None, *,
+                size: str | None = None, color: str | None = None, title: str | None = None,
+                xlabel: str | None = "خط الطول", ylabel: str | None = "خط العرض",
+                ax=None, width: float = 7, height: float = 7):
+    """Places as points at (``df[lon]``, ``df[lat]``) with an equal-degree aspect, each
+    annotated with ``df[label]`` (via :func:`ar`). *size*: column scaling the markers;
+    *color*: column (alignments use :data:`ALIGNMENT_COLORS`) or one colour."""
+    fig, ax = _axes(ax, width, height)
+    data = df.sort_values([lat, lon], kind="mergesort")
+    if size is not None:
+        s = data[size].to_numpy(dtype=float)
+        s = 20 + 280 * (s / s.max() if len(s) and s.max() > 0 else s)
+    else:
+        s = np.full(len(data), 40.0)
+    if color is not None and color in data.columns:
+        colors = [_color_of(c) for c in data[color]]
+    else:
+        colors = [_color_of(color)] * len(data)
+    ax.scatter(data[lon], data[lat], s=s, c=colors, alpha=0.85, edgecolors="white",
+               linewidths=0.5, zorder=3)
+    if label is not None:
+        for x, y, text in zip(data[lon], data[lat], data[label]):
+            ax.annotate(ar(text), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.grid(True, color="#dddddd", linewidth=0.5)
+    if color is not None and color in data.columns:
+        _alignment_legend(ax, data[color].dropna().unique())
+    _decorate(ax, title, xlabel, ylabel)
+    return fig, ax
+
+
+def _as_graph(graph_or_edges):
+    import networkx as nx
+
+    if isinstance(graph_or_edges, nx.Graph):
+        g = graph_or_edges
+        h = g.__class__()
+        h.add_nodes_from(sorted(g.nodes(data=True), key=lambda n: str(n[0])))
+        h.add_edges_from(sorted(g.edges(data=True), key=lambda e: (str(e[0]), str(e[1]))))
+        return h
+    h = nx.Graph()
+    if isinstance(graph_or_edges, pd.DataFrame):
+        cols = list(graph_or_edges.columns)
+        src, dst = ("source", "target") if {"source", "target"} <= set(cols) else cols[:2]
+        wcol = "weight" if "weight" in cols else None
+        rows = [(r[src], r[dst], {"weight": float(r[wcol])} if wcol else {})
+                for _, r in graph_or_edges.iterrows()]
+    else:
+        rows = [(e[0], e[1], ({"weight": float(e[2])} if len(e) > 2 else {})) for e in graph_or_edges]
+    h.add_nodes_from(sorted({n for r in rows for n in r[:2]}, key=str))
+    for u, v, attrs in sorted(rows, key=lambda r: (str(r[0]), str(r[1]))):
+        if h.has_edge(u, v):
+            h[u][v]["weight"] = h[u][v].get("weight", 1.0) + attrs.get("weight", 1.0)
+        else:
+            h.add_edge(u, v, **attrs)
+    return h
+
+
+def network(graph_or_edges, node_labels: Mapping[Any, str] | None = None,
+            node_colors: Mapping[Any, str] | Sequence[str] | None = None, *,
+            title: str | None = None, seed: int = SEED, node_size: float = 600,
+            legend: bool = True, ax=None, width: float = 9, height: float = 8):
+    """Draw an actor network with a spring layout of FIXED *seed*.
+
+    *graph_or_edges*: a networkx graph, a DataFrame with ``source``/``target`` (and optional
+    ``weight``) columns, or ``(u, v[, weight])`` tuples. Nodes and edges are sorted before the
+    layout so input order does not move anything. *node_labels* maps node → label (default the
+    node itself), every label via :func:`ar`. *node_colors* maps node → alignment or colour (or
+    is a list in sorted node order). Returns ``(fig, ax)``.
+    """
+    import networkx as nx
+
+    g = _as_graph(graph_or_edges)
+    fig, ax = _axes(ax, width, height)
+    pos = nx.spring_layout(g, seed=seed)
+    nodes = list(g.nodes)
+    if node_colors is None:
+        raw = [None] * len(nodes)
+    elif isinstance(node_colors, Mapping):
+        raw = [node_colors.get(n) for n in nodes]
+    else:
+        raw = list(node_colors)
+    colors = [_color_of(c, ALIGNMENT_COLORS["other"]) for c in raw]
+    weights = np.array([g[u][v].get("weight", 1.0) for u, v in g.edges], dtype=float)
+    widths = 0.5 + 3.5 * (weights / weights.max()) if len(weights) else []
+    nx.draw_networkx_edges(g, pos, ax=ax, width=widths, edge_color="#b0b0b0")
+    nx.draw_networkx_nodes(g, pos, ax=ax, nodelist=nodes, node_color=colors,
+                           node_size=node_size, edgecolors="white")
+    for n in nodes:
+        x, y = pos[n]
+        text = (node_labels or {}).get(n, n)
+        ax.text(x, y, ar(text), ha="center", va="center", fontsize=8, zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    ax.set_axis_off()
+    if legend and node_colors is not None:
+        _alignment_legend(ax, [c for c in raw if c is not None])
+    _decorate(ax, title)
+    return fig, ax
+
+
+# --------------------------------------------------------------------------- saving
+def labels_path(name: str, directory: str | os.PathLike | None = None) -> Path:
+    """Where :func:`save_figure` writes the sidecar of figure *name*."""
+    return Path(directory if directory is not None else paths.FIGURES) / f"{name}.labels.json"
+
+
+def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: int = 300,
+                directory: str | os.PathLike | None = None, *, caption: str = "",
+                sources: Sequence[str] = ()) -> list[Path]:
+    """Save *fig* as ``<name>.<fmt>`` for each format, byte-identically across runs.
+
+    Files go to :data:`iraqkit.paths.FIGURES` (or *directory*). Metadata holds no date and no
+    software version (PNG ``Software``, SVG ``Date``/``Creator``, PDF
+    ``CreationDate``/``Creator``/``Producer`` removed); the SVG hash salt is fixed by
+    :func:`setup`. A glyph missing from the fonts raises :class:`MissingGlyphError`,
+    presentation forms in native mode raise :class:`DoubleShapingError`. Also writes
+    ``<name>.labels.json`` (every label drawn, in logical order, plus the shaping mode and
+    versions) for the shaping tests, and the *caption* and *sources* (tables and documents
+    the figure was made from) that ``figures/README.md`` lists. The notebook a figure comes
+    from is the part of *name* before the first ``_`` + slug (``01_ingest_timeline`` →
+    ``01_ingest``). Closes the figure. Returns the image paths, in *formats* order.
+    """
+    _ensure_setup()
+    if not name or Path(name).name != name or name.startswith("."):
+        raise ValueError(f"figure name must be a plain file stem, got {name!r}")
+    out_dir = Path(directory if directory is not None else paths.FIGURES)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        with glyph_errors():
+            fig.canvas.draw()
+            labels = figure_labels(fig)
+            _check_coverage(fig)
+            for fmt in formats:
+                fmt = fmt.lower().lstrip(".")
+                target = out_dir / f"{name}.{fmt}"
+                fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt))
+                written.append(target)
+        sidecar = {
+            "figure": name,
+            "mode": shaping_mode(),
+            "matplotlib": matplotlib.__version__,
+            "font": Path(_STATE.primary).name if _STATE.primary else "",
+            "files": [p.name for p in written],
+            "labels": labels,
+            "caption": caption,
+            "sources": list(sources),
+            "notebook": "_".join(name.split("_")[:2]) if name[:2].isdigit() else "",
+        }
+        labels_path(name, out_dir).write_text(
+            json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8", newline="\n")
+    finally:
+        plt.close(fig)
+    return written
+
+
+def show_saved(paths_: Sequence[str | os.PathLike] | str | os.PathLike):
+    """Display the saved PNG (so the notebook shows exactly the file that is cited)."""
+    from IPython.display import Image
+
+    if isinstance(paths_, (str, os.PathLike)):
+        paths_ = [paths_]
+    pngs = [Path(p) for p in paths_ if str(p).lower().endswith(".png")]
+    if not pngs:
+        raise ValueError("no PNG among the saved files; save with formats including 'png'")
+    return Image(filename=str(pngs[0]))

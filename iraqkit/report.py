@@ -1,0 +1,175 @@
+"""Render the executed notebooks as HTML: one copy per notebook and one citable report.
+
+``python -m iraqkit.report --out reports notebooks/0*.ipynb`` writes
+
+* ``reports/<notebook>.html`` — each notebook with its code, as executed;
+* ``reports/report.html`` — the four notebooks in order, code hidden, figures embedded
+  (self-contained: no external files), every Arabic block marked ``dir="rtl"``
+  ``lang="ar"`` and mixed blocks ``dir="auto"``;
+* ``figures/README.md`` — the index of exported figures (files, caption, sources, citation),
+  built from the sidecar ``<figure>.labels.json`` files written by
+  :func:`iraqkit.figures.save_figure`.
+
+Output is deterministic: no timestamps, stable ordering.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from bs4 import BeautifulSoup
+from nbconvert import HTMLExporter
+
+from . import __version__
+from .arabic import ARABIC_LETTER_RE
+from .paths import FIGURES, ROOT
+
+BLOCK_TAGS = ["p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "caption", "dd", "dt"]
+CITATION = ("iraqkit developers ({year}). iraqkit: Arabic news on the US military presence in Iraq, "
+            "2020–2026 — a reproducible report (version {version}).")
+
+
+def arabic_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if ARABIC_LETTER_RE.match(c)) / len(letters)
+
+
+def mark_direction(soup: BeautifulSoup) -> int:
+    """Give every block that holds Arabic a direction: mostly Arabic → rtl + lang=ar,
+    some Arabic → auto. Returns the number of blocks marked rtl."""
+    n = 0
+    for tag in soup.find_all(BLOCK_TAGS):
+        share = arabic_share(tag.get_text(" ", strip=True))
+        if share >= 0.5:
+            tag["dir"] = "rtl"
+            tag["lang"] = "ar"
+            n += 1
+        elif share > 0:
+            tag["dir"] = "auto"
+    return n
+
+
+def _export(nb_path: Path, hide_code: bool) -> tuple[str, str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    exp = HTMLExporter(template_name="lab")
+    exp.exclude_input = hide_code
+    exp.exclude_input_prompt = True
+    exp.exclude_output_prompt = True
+    body, _ = exp.from_notebook_node(nb)
+    return body, nb_path.stem
+
+
+def render_notebook(nb_path: Path, out_dir: Path) -> Path:
+    """One notebook, code included, as a standalone HTML file."""
+    body, stem = _export(Path(nb_path), hide_code=False)
+    soup = BeautifulSoup(body, "html.parser")
+    mark_direction(soup)
+    out = Path(out_dir) / f"{stem}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(str(soup), encoding="utf-8")
+    return out
+
+
+def render_report(nb_paths: list[Path], out: Path, year: int = 2026) -> Path:
+    """All notebooks in order, code hidden, in one self-contained HTML file."""
+    head_css = None
+    sections = []
+    toc = []
+    for p in nb_paths:
+        body, stem = _export(Path(p), hide_code=True)
+        soup = BeautifulSoup(body, "html.parser")
+        if head_css is None:
+            head_css = "\n".join(str(s) for s in soup.find_all("style"))
+        main = soup.find("main") or soup.body or soup
+        for s in main.find_all(["script"]):
+            s.decompose()
+        title = main.find("h1")
+        toc.append((stem, title.get_text(" ", strip=True).rstrip("¶") if title else stem))
+        sections.append(f'<section id="{stem}" class="notebook">{main.decode_contents()}</section>')
+    cite = CITATION.format(year=year, version=__version__)
+    doc = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>iraqkit report</title>
+{head_css or ''}
+<style>
+body {{ max-width: 1100px; margin: 0 auto; padding: 1em 2em; }}
+[dir="rtl"] {{ font-family: "IBM Plex Sans Arabic", "Noto Naskh Arabic", "DejaVu Sans", sans-serif; text-align: right; }}
+section.notebook {{ border-top: 3px solid #444; margin-top: 2em; }}
+img {{ max-width: 100%; }}
+nav.toc li {{ margin: .2em 0; }}
+</style>
+</head>
+<body>
+<header>
+<h1>iraqkit — Arabic news on the US military presence in Iraq, 2020–2026</h1>
+<p>A reproducible report built from the articles in <code>data/raw/</code> by the notebooks in
+<code>notebooks/</code>. Every number comes out of the text by code and carries its provenance.</p>
+<p class="cite">How to cite: {cite} See <code>CITATION.cff</code>.</p>
+<nav class="toc"><ol>{''.join(f'<li><a href="#{s}">{t}</a></li>' for s, t in toc)}</ol></nav>
+</header>
+{''.join(sections)}
+</body>
+</html>
+"""
+    soup = BeautifulSoup(doc, "html.parser")
+    mark_direction(soup)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(str(soup), encoding="utf-8")
+    return out
+
+
+def figure_index(figures_dir: Path = FIGURES) -> Path:
+    """Write ``figures/README.md``: every exported figure with caption, sources and citation."""
+    figures_dir = Path(figures_dir)
+    rows = []
+    for side in sorted(figures_dir.glob("*.labels.json")):
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        name = side.name[: -len(".labels.json")]
+        files = sorted(p.name for p in figures_dir.glob(f"{name}.*") if not p.name.endswith(".json"))
+        rows.append((name, files, meta))
+    cite = CITATION.format(year=2026, version=__version__)
+    lines = ["# Figures", "",
+             "Every figure of the report, exported by `iraqkit.figures.save_figure` (PNG at 300 dpi and SVG,",
+             "byte-identical across runs). Regenerate with `make report`. Do not edit by hand: this file is",
+             "written by `python -m iraqkit.report`.", "",
+             f"How to cite a figure: {cite} Figure `<name>`, from the tables named below.", ""]
+    for name, files, meta in rows:
+        lines.append(f"## `{name}`")
+        lines.append("")
+        lines.append(f"- Files: {', '.join(f'`{f}`' for f in files)}")
+        if meta.get("caption"):
+            lines.append(f"- Caption: {meta['caption']}")
+        if meta.get("sources"):
+            lines.append(f"- Made from: {', '.join(f'`{s}`' for s in meta['sources'])}")
+        if meta.get("notebook"):
+            lines.append(f"- Notebook: `notebooks/{meta['notebook']}.ipynb`")
+        lines.append("")
+    out = figures_dir / "README.md"
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m iraqkit.report", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "reports")
+    ap.add_argument("notebooks", nargs="+", type=Path)
+    args = ap.parse_args(argv)
+    nbs = sorted(args.notebooks)
+    for nb in nbs:
+        print(f"wrote {render_notebook(nb, args.out)}")
+    print(f"wrote {render_report(nbs, args.out / 'report.html')}")
+    print(f"wrote {figure_index()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

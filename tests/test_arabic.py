@@ -1,0 +1,84 @@
+"""Arabic text utilities: normalisation offset maps, clitics, sentence splitting."""
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iraqkit.arabic import TermMatcher, is_arabic_text, norm, normalize, split_sentences, to_ascii_digits
+
+
+def test_normalisation_folds_variants_diacritics_tatweel_and_digits():
+    assert norm("إِسْـــرائيل") == "اسراييل"  # ئ folds to ي like ى
+    assert norm("الأمريكيّة") == "الامريكيه"
+    assert norm("مُصطفى") == "مصطفي"
+    assert norm("١١ شباط ٢٠٢٤") == "11 شباط 2024"
+    assert norm("۲۰۲۱") == "2021"  # Persian digits
+    assert norm("الدولی الولایات العسکریة") == "الدولي الولايات العسكريه"  # Persian ya/kaf in a real tag line
+    assert to_ascii_digits("في ٣-٤-٢٠٢١") == "في 3-4-2021"
+
+
+def test_offset_map_points_at_the_original_characters():
+    text = "قال رئيسُ الوزراءِ العراقيّ مصطفى الكاظمي"
+    n = normalize(text)
+    i = n.text.index("الوزراء")
+    s, e = n.span(i, i + len("الوزراء"))
+    assert text[s:e] == "الوزراءِ"  # the kasra on the last letter stays with the word
+    j = n.text.index("العراقي")
+    assert text[slice(*n.span(j, j + len("العراقي")))] == "العراقيّ"
+
+
+ARABIC_CHARS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئىة" + "ًٌٍَُِّْ" + "ـ" + "٠١٢٣٤٥٦٧٨٩" + " \n،؛؟" + string.ascii_letters + string.digits
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ARABIC_CHARS, min_size=1, max_size=60), st.data())
+def test_property_mapped_spans_always_point_at_the_right_original_characters(text, data):
+    n = normalize(text)
+    if not n.text:
+        return
+    a = data.draw(st.integers(0, len(n.text) - 1))
+    b = data.draw(st.integers(a + 1, len(n.text)))
+    s, e = n.span(a, b)
+    # normalising the original span gives back exactly the normalised slice
+    # (modulo white space collapsing at the edges)
+    assert normalize(text[s:e]).text.strip() == n.text[a:b].strip()
+    assert 0 <= s < e <= len(text)
+
+
+def test_term_matcher_handles_clitics_and_longest_match():
+    m = TermMatcher({"الحرس الثوري": "irgc", "حزب الله": "hezbollah", "كتائب حزب الله": "kh",
+                     "حركة المقاومة الإسلامية": "hamas", "المقاومة الإسلامية في العراق": "iri", "داعش": "isis"})
+    text = ("التابع للحرس الثوري الإيراني، وبحزب الله، وكتائب حزب الله، ورئيس المكتب السياسي "
+            "لـ”حركة المقاومة الإسلامية” و“المقاومة الإسلامية في العراق” وبداعش")
+    found = [(x.key, x.surface) for x in m.finditer(text)]
+    assert found == [("irgc", "لحرس الثوري"), ("hezbollah", "حزب الله"), ("kh", "كتائب حزب الله"),
+                     ("hamas", "حركة المقاومة الإسلامية"), ("iri", "المقاومة الإسلامية في العراق"),
+                     ("isis", "داعش")]
+
+
+def test_term_matcher_requires_word_boundaries():
+    m = TermMatcher({"العراق": "iraq"})
+    assert [x.surface for x in m.finditer("الحكومة العراقية في العراق والعراقيين")] == ["العراق"]
+
+
+def test_sentence_splitting_on_real_text_keeps_abbreviations_and_decimals():
+    text = ("وبسؤال عضو اللجنة، الدكتور أحمد أنور، أجاب: \"سوف تؤثر الأوضاع؟\" "
+            "وقال د. أحمد إن النسبة 3.5 في المئة. قال قائد التحالف، الجنرال جون دبليو برينان، إن التحالف سيبقى")
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "وبسؤال عضو اللجنة، الدكتور أحمد أنور، أجاب: \"سوف تؤثر الأوضاع؟\"",
+        "وقال د. أحمد إن النسبة 3.5 في المئة.",
+        "قال قائد التحالف، الجنرال جون دبليو برينان، إن التحالف سيبقى",
+    ]
+    assert all(text[s.start:s.end] == s.text for s in sents)
+
+
+def test_sentence_splitting_accepts_crlf_and_cr_line_ends():
+    for nl in ("\n", "\r\n", "\r"):
+        text = f"السطر الأول{nl}{nl}السطر الثاني"
+        assert [s.text for s in split_sentences(text)] == ["السطر الأول", "السطر الثاني"]
+
+
+def test_is_arabic_text():
+    assert is_arabic_text("تصاعدت وتيرة الهجمات المسلحة ضد القوات الأمريكية")
+    assert not is_arabic_text("The government is helpless.. The dollar continues to destabilize")

@@ -1,0 +1,442 @@
+"""Tests of iraqkit.figures: shaping proven against HarfBuzz, errors, byte-identical files.
+
+The shaping proof lives in ``tests/shaping.py`` and does not use ``iraqkit.figures``: it shapes
+the LOGICAL label with uharfbuzz (bidi runs from python-bidi, visual order by UBA L2) and
+compares glyph ids with what matplotlib lays out / rasterises for the string it was handed.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import arabic_reshaper
+import matplotlib
+import networkx as nx
+import pandas as pd
+import pytest
+from arabic_reshaper.arabic_reshaper import HARAKAT_RE
+from bidi import get_display
+
+from iraqkit import figures as F
+from iraqkit import paths
+
+sys.path.insert(0, str(Path(__file__).parent))
+import shaping as S  # noqa: E402
+
+DEJAVU = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+ROOT = Path(__file__).resolve().parent.parent
+
+# Corpus-independent labels: actors, places with Latin and digits, both month systems,
+# الله-names, Arabic-Indic digits, harakat, multi-line, Latin only.
+LABELS = [
+    "كتائب حزب الله",
+    "الحرس الثوري الإيراني",
+    "عصائب أهل الحق",
+    "حركة النجباء",
+    "كتائب سيد الشهداء",
+    "الحشد الشعبي",
+    "قوات سوريا الديمقراطية",
+    "تنظيم داعش",
+    "التحالف الدولي بقيادة الولايات المتحدة",
+    "وزارة الدفاع الأمريكية (البنتاغون)",
+    "عين الأسد (Ain al-Asad) 2020",
+    "الحوار الاستراتيجي ٢٠٢١",
+    "قاعدة حرير (Harir) - أربيل",
+    "مطار بغداد الدولي BIAP",
+    "قاعدة فكتوريا (Victory) 2021",
+    "التنف (al-Tanf)",
+    "قرار البرلمان 5 كانون الثاني 2020",
+    "يناير 2020",
+    "كانون الثاني",
+    "شباط",
+    "آذار ٢٠٢٠",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني ٢٠٢٣",
+    "كانون الأول",
+    "ديسمبر",
+    "عبد الله",
+    "نصر الله",
+    "حزب الله اللبناني",
+    "أنصار الله (الحوثيون)",
+    "هجمات بالطائرات المسيّرة",
+    "2500 جندي أمريكي",
+    "٢٥٠٠ جندي",
+    "ستيفن (Stephen) لارا",
+    "عدد الهجمات\nحسب الشهر",
+    "إيران: ١٢",
+    "نسبة ٪٤٠ من القوات",
+    "أبو مهدي المهندس",
+    "قاسم سليماني",
+    "US-led",
+    "Ain al-Asad 2020",
+]
+ARABIC_LABELS = [s for s in LABELS if S.ARABIC.search(s)]
+
+
+@pytest.fixture(autouse=True)
+def native_default(monkeypatch):
+    """Every test starts from the default configuration, without the env override."""
+    monkeypatch.delenv(F.FORCE_RESHAPE_ENV, raising=False)
+    F.setup()
+    yield
+    F.setup()
+    matplotlib.pyplot.close("all")
+
+
+def fonts() -> list[str]:
+    return [str(F.font_path()), DEJAVU]
+
+
+needs_native = pytest.mark.skipif(not F.native_shaping_available(),
+                                  reason="this matplotlib does not shape text (< 3.11)")
+
+
+# ------------------------------------------------------------------------ detection
+@needs_native
+def test_detects_native_shaping():
+    assert F.shaping_mode() == "native"
+    assert matplotlib.rcParams["font.family"][:2] == ["IBM Plex Sans Arabic", "DejaVu Sans"]
+
+
+def test_capability_check_is_real(monkeypatch):
+    """No FT2Font._layout (matplotlib < 3.11) or a layout that does not shape -> fallback."""
+    import matplotlib.ft2font as ft
+
+    class Unshaping:  # an FT2Font whose layout keeps logical order and nominal glyphs
+        def __init__(self, path):
+            self._f = ft.FT2Font(path)
+
+        def set_size(self, *a):
+            self._f.set_size(*a)
+
+        def get_char_index(self, cp):
+            return self._f.get_char_index(cp)
+
+        def _layout(self, s, flags, **kw):
+            class It:
+                pass
+            out = []
+            for i, ch in enumerate(s):
+                it = It()
+                it.char, it.x, it.glyph_index = ch, 10.0 * i, self._f.get_char_index(ord(ch))
+                out.append(it)
+            return out
+
+    monkeypatch.setattr(ft, "FT2Font", Unshaping)
+    assert F.native_shaping_available() is False
+
+    class Old:  # matplotlib <= 3.10: no _layout at all
+        def __init__(self, path):
+            pass
+
+    monkeypatch.setattr(ft, "FT2Font", Old)
+    assert F.native_shaping_available() is False
+    F.setup()
+    assert F.shaping_mode() == "reshape"
+
+
+def test_env_var_and_argument_force_fallback(monkeypatch):
+    monkeypatch.setenv(F.FORCE_RESHAPE_ENV, "1")
+    F.setup()
+    assert F.shaping_mode() == "reshape"
+    monkeypatch.delenv(F.FORCE_RESHAPE_ENV)
+    F.setup(force_reshape=True)
+    assert F.shaping_mode() == "reshape"
+    assert F.ar("كتائب حزب الله").startswith("\u202d")
+
+
+def test_setup_is_idempotent():
+    before = (len(matplotlib.font_manager.fontManager.ttflist), dict(matplotlib.rcParams))
+    F.setup()
+    F.setup()
+    after = (len(matplotlib.font_manager.fontManager.ttflist), dict(matplotlib.rcParams))
+    assert before == after
+    assert matplotlib.rcParams["svg.hashsalt"] == F.SVG_HASHSALT
+
+
+# ------------------------------------------------------------------------ ar()
+@needs_native
+def test_ar_native_is_identity_and_rejects_double_processing():
+    s = "عين الأسد (Ain al-Asad) 2020"
+    assert F.ar(s) == s
+    with pytest.raises(ValueError):
+        F.ar(get_display(arabic_reshaper.reshape(s)))
+    assert F.ar("Ain al-Asad 2020") == "Ain al-Asad 2020"
+    assert F.ar(2020) == "2020"
+    assert F.bilingual("عين الأسد", "Ain al-Asad") == "عين الأسد (Ain al-Asad)"
+    assert F.bilingual("عين الأسد", None) == "عين الأسد"
+
+
+def test_ar_reshape_passes_latin_through_and_tunes_ligatures():
+    F.setup(force_reshape=True, font=DEJAVU)
+    assert F.ar("US-led 2020") == "US-led 2020"
+    out = F.ar("كتائب حزب الله")
+    assert "\ufdf2" not in out  # DejaVu has no ALLAH ligature: the tuned reshaper avoids it
+    assert out[0] == "\u202d" and out[-1] == "\u202c"
+    with pytest.raises(ValueError):
+        F.ar(out)  # double processing is rejected on the fallback path too
+
+
+# ------------------------------------------------------------------------ shaping proof
+@needs_native
+@pytest.mark.parametrize("label", LABELS)
+def test_native_label_matches_harfbuzz(label):
+    drawn = F.ar(label)
+    assert not S.PRESENTATION_FORMS.search(drawn)
+    assert S.compare_native(label, fonts(), drawn) == "match", S.describe(label, fonts(), drawn)
+
+
+@needs_native
+@pytest.mark.parametrize("label", ARABIC_LABELS)
+def test_double_processed_label_is_detected(label):
+    """The classic reshape+get_display handed to a shaping matplotlib must NOT match."""
+    doubled = get_display(arabic_reshaper.reshape(label))
+    assert S.compare_native(label, fonts(), doubled) == "mismatch"
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_reshape_fallback_matches_harfbuzz(label):
+    """Fallback path with DejaVu Sans and a reshaper tuned to it: the visual string's glyphs
+    (cmap lookups, 1:1 for DejaVu's presentation forms) equal HarfBuzz's shaping of the
+    logical label (harakat removed: the fallback deletes them); and matplotlib draws exactly
+    those glyphs for it (LRO…PDF keeps a shaping matplotlib from reordering)."""
+    F.setup(force_reshape=True, font=DEJAVU)
+    visual = F.ar(label)
+    assert S.compare_reshaped(label, visual, DEJAVU, HARAKAT_RE) == "match", (
+        label, visual, S.reference_glyphs(HARAKAT_RE.sub("", label), [DEJAVU]),
+        S.cmap_glyphs(visual, DEJAVU))
+    if F.native_shaping_available(DEJAVU):
+        assert S.mpl_glyphs(visual, [DEJAVU]) == S.cmap_glyphs(visual, DEJAVU)
+
+
+def test_reshape_comparator_detects_wrong_order():
+    """The fallback comparator is able to fail: logical-order presentation forms mismatch."""
+    label = "كتائب حزب الله"
+    wrong = arabic_reshaper.ArabicReshaper(
+        arabic_reshaper.config_for_true_type_font(DEJAVU)).reshape(label)  # no bidi
+    assert S.compare_reshaped(label, wrong, DEJAVU) == "mismatch"
+    assert S.compare_reshaped(label, get_display(arabic_reshaper.reshape(label)), DEJAVU) == \
+        "mismatch"  # default reshaper: U+FDF2 has no glyph in DejaVu
+
+
+# ------------------------------------------------------------------------ figures
+def _frames():
+    actors = pd.DataFrame({
+        "name": ["كتائب حزب الله", "عصائب أهل الحق", "الحرس الثوري الإيراني",
+                 "التحالف الدولي", "الحكومة العراقية"],
+        "n": [12, 7, 4, 9, 5],
+        "alignment": ["Iran-aligned", "Iran-aligned", "Iran-aligned", "US-led",
+                      "Iraqi government"],
+    })
+    events = pd.DataFrame({
+        "date": ["2020-01-03", "2020-01-08", "2021-04-07", "2021-07-26", "2023-10-18"],
+        "label": ["اغتيال سليماني", "قصف عين الأسد (Ain al-Asad) 2020",
+                  "الحوار الاستراتيجي ٢٠٢١", "اتفاق انسحاب القوات القتالية",
+                  "هجمات على قاعدة حرير"],
+        "group": ["US-led", "Iran-aligned", "Iraqi government", "US-led", "Iran-aligned"],
+    })
+    attacks = pd.DataFrame({
+        "month": ["كانون الثاني", "كانون الثاني", "شباط", "آذار ٢٠٢٠", "آذار ٢٠٢٠"],
+        "alignment": ["Iran-aligned", "ISIS", "Iran-aligned", "ISIS", "other"],
+        "n": [5, 2, 3, 1, 4],
+    })
+    places = pd.DataFrame({
+        "name": ["عين الأسد (Ain al-Asad)", "أربيل (Erbil)", "مطار بغداد الدولي BIAP"],
+        "lon": [42.44, 43.96, 44.23], "lat": [33.80, 36.23, 33.26],
+        "n": [30, 12, 20], "alignment": ["US-led", "Kurdish", "Iraqi government"],
+    })
+    edges = pd.DataFrame({
+        "source": ["كتائب حزب الله", "كتائب حزب الله", "الحرس الثوري الإيراني", "التحالف الدولي"],
+        "target": ["الحرس الثوري الإيراني", "عصائب أهل الحق", "عصائب أهل الحق", "الحكومة العراقية"],
+        "weight": [3, 1, 2, 4],
+    })
+    return actors, events, attacks, places, edges
+
+
+def _all_figures():
+    actors, events, attacks, places, edges = _frames()
+    colors = dict(zip(actors["name"], actors["alignment"]))
+    return {
+        "barh": F.barh(actors, "name", "n", title="الجهات الأكثر ذكراً", xlabel="عدد الإشارات",
+                       color="alignment")[0],
+        "timeline": F.timeline(events, "date", "label", title="محطات الوجود الأمريكي")[0],
+        "timeline_groups": F.timeline(events, "date", "label", group="group")[0],
+        "stacked": F.stacked_bar(attacks, "month", "alignment", "n", title="الهجمات حسب الشهر",
+                                 ylabel="عدد الهجمات")[0],
+        "grouped": F.bar_grouped(attacks, "month", "alignment", "n",
+                                 group_labels={"ISIS": "داعش", "other": "أخرى"})[0],
+        "map": F.scatter_map(places, "lon", "lat", "name", size="n", color="alignment",
+                             title="القواعد")[0],
+        "network": F.network(edges, node_colors=colors, title="شبكة الفاعلين")[0],
+    }
+
+
+@needs_native
+def test_every_text_drawn_matches_harfbuzz():
+    """Draw every kind of figure with Agg, record each text line and the glyph ids actually
+    rasterised, and compare with HarfBuzz. Warnings (missing glyphs) are errors."""
+    seen = set()
+    for name, fig in _all_figures().items():
+        with S.recording_agg() as records, warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fig.canvas.draw()
+        assert records, name
+        for s, files, glyphs in records:
+            seen.add(s)
+            assert not S.PRESENTATION_FORMS.search(s), (name, s)
+            want = S.reference_glyphs(s, files)
+            assert [glyphs] == want, (name, s, glyphs, want)
+    for must in ["كتائب حزب الله", "قصف عين الأسد (Ain al-Asad) 2020", "الحوار الاستراتيجي ٢٠٢١",
+                 "شبكة الفاعلين", "آذار ٢٠٢٠", "داعش", "عين الأسد (Ain al-Asad)", "Iran-aligned"]:
+        assert must in seen, must
+
+
+@needs_native
+def test_double_processed_title_is_refused_when_saving(tmp_path):
+    fig, ax = F.new_figure()
+    ax.set_title(get_display(arabic_reshaper.reshape("كتائب حزب الله")))
+    with pytest.raises(ValueError):
+        F.save_figure(fig, "bad", directory=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_glyph_is_an_error(tmp_path):
+    fig, ax = F.new_figure()
+    ax.set_title("\u4e2d\u6587")  # CJK: in neither IBM Plex Sans Arabic nor DejaVu Sans
+    with pytest.raises(F.MissingGlyphError):
+        F.save_figure(fig, "tofu", directory=tmp_path)
+    fig, ax = F.new_figure()
+    ax.set_title("\u4e2d")
+    with pytest.raises(F.MissingGlyphError), F.glyph_errors():
+        fig.canvas.draw()
+
+
+def test_default_reshaper_allah_ligature_is_missing_in_dejavu():
+    """Why the reshaper must be tuned: untuned, الله becomes U+FDF2, absent from DejaVu."""
+    F.setup(force_reshape=True, font=DEJAVU)
+    fig, ax = F.new_figure()
+    ax.set_title("\u202d" + get_display(arabic_reshaper.reshape("حزب الله")) + "\u202c")
+    with pytest.raises(F.MissingGlyphError), F.glyph_errors():
+        fig.canvas.draw()
+    fig, ax = F.new_figure()
+    ax.set_title(F.ar("حزب الله"))
+    with F.glyph_errors():
+        fig.canvas.draw()
+
+
+def test_save_figure_writes_stable_files_and_labels(tmp_path):
+    figs = _all_figures()
+    for name, fig in figs.items():
+        out = F.save_figure(fig, name, formats=("png", "svg"), directory=tmp_path)
+        assert out == [tmp_path / f"{name}.png", tmp_path / f"{name}.svg"]
+        assert not matplotlib.pyplot.fignum_exists(fig.number)
+        png = out[0].read_bytes()
+        assert b"Software" not in png and b"matplotlib" not in png.lower()
+        svg = out[1].read_text(encoding="utf-8")
+        assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+        side = json.loads((tmp_path / f"{name}.labels.json").read_text(encoding="utf-8"))
+        assert side["mode"] == F.shaping_mode() and side["labels"]
+    side = json.loads((tmp_path / "barh.labels.json").read_text(encoding="utf-8"))
+    logical = [lab["logical"] for lab in side["labels"]]
+    assert "كتائب حزب الله" in logical and "الجهات الأكثر ذكراً" in logical
+    img = F.show_saved([tmp_path / "barh.svg", tmp_path / "barh.png"])
+    assert img.data == (tmp_path / "barh.png").read_bytes()
+
+
+def test_reshape_mode_sidecar_keeps_logical_labels(tmp_path):
+    F.setup(force_reshape=True)
+    actors = _frames()[0]
+    fig = F.barh(actors, "name", "n", title="الجهات الأكثر ذكراً")[0]
+    F.save_figure(fig, "r", formats=("png",), directory=tmp_path)
+    side = json.loads((tmp_path / "r.labels.json").read_text(encoding="utf-8"))
+    assert side["mode"] == "reshape"
+    by_logical = {lab["logical"]: lab["drawn"] for lab in side["labels"]}
+    assert by_logical["كتائب حزب الله"] == F.ar("كتائب حزب الله") != "كتائب حزب الله"
+
+
+def test_network_layout_is_fixed():
+    _, _, _, _, edges = _frames()
+    a = F.network(edges)[1]
+    b = F.network(edges.iloc[::-1])[1]
+    pa = sorted((t.get_text(), t.get_position()) for t in a.texts)
+    pb = sorted((t.get_text(), t.get_position()) for t in b.texts)
+    assert pa == pb
+    g = nx.from_pandas_edgelist(edges, edge_attr="weight")
+    pc = sorted((t.get_text(), t.get_position()) for t in F.network(g)[1].texts)
+    assert pa == pc
+
+
+# ------------------------------------------------------------------------ determinism
+SCRIPT = textwrap.dedent("""
+    import sys
+    import pandas as pd
+    from iraqkit import figures as F
+    F.setup()
+    df = pd.DataFrame({"name": ["كتائب حزب الله", "عين الأسد (Ain al-Asad) 2020",
+                                "الحوار الاستراتيجي ٢٠٢١"], "n": [3, 5, 2],
+                       "al": ["Iran-aligned", "US-led", "Iraqi government"]})
+    fig = F.barh(df, "name", "n", title="هجمات ٢٠٢١", color="al")[0]
+    F.save_figure(fig, "bar", formats=("png", "svg", "pdf"), dpi=100, directory=sys.argv[1])
+    fig = F.network([("كتائب حزب الله", "الحرس الثوري الإيراني", 2), ("أ", "ب", 1)])[0]
+    F.save_figure(fig, "net", formats=("png", "svg"), dpi=100, directory=sys.argv[1])
+""")
+
+
+def test_two_processes_write_identical_bytes(tmp_path):
+    outs = []
+    for run in ("a", "b"):
+        d = tmp_path / run
+        subprocess.run([sys.executable, "-c", SCRIPT, str(d)], check=True, cwd=ROOT,
+                       timeout=120)
+        outs.append({p.name: p.read_bytes() for p in sorted(d.iterdir())})
+    assert sorted(outs[0]) == ["bar.labels.json", "bar.pdf", "bar.png", "bar.svg",
+                               "net.labels.json", "net.png", "net.svg"]
+    for name in outs[0]:
+        assert outs[0][name] == outs[1][name], name
+
+
+# ------------------------------------------------------------------------ saved figures
+def _saved_labels():
+    out = []
+    for side in sorted(Path(paths.FIGURES).glob("*.labels.json")):
+        data = json.loads(side.read_text(encoding="utf-8"))
+        for i, lab in enumerate(data["labels"]):
+            out.append(pytest.param(data["mode"], lab, id=f"{side.name}:{i}"))
+    return out
+
+
+def _font_file(name: str) -> str:
+    for p in [*F.font_paths(), Path(DEJAVU)]:
+        if p.name == name:
+            return str(p)
+    pytest.fail(f"font {name} of a saved label is not installed")
+
+
+@pytest.mark.parametrize("mode,label", _saved_labels())
+def test_saved_figure_labels(mode, label):
+    """Every label of every figure in figures/ (sidecars written by save_figure)."""
+    files = [_font_file(label["font"]), DEJAVU] if label["font"] else fonts()
+    if mode == "native":
+        assert label["drawn"] == label["logical"]
+        assert not S.PRESENTATION_FORMS.search(label["drawn"])
+        if F.native_shaping_available():
+            assert S.compare_native(label["logical"], files) == "match", \
+                S.describe(label["logical"], files)
+    else:
+        F.setup(force_reshape=True, font=files[0] if files[0] == DEJAVU else None)
+        assert F.ar(label["logical"]) == label["drawn"]
+        if files[0] == DEJAVU:
+            assert S.compare_reshaped(label["logical"], label["drawn"], DEJAVU,
+                                      HARAKAT_RE) == "match"
+        else:  # other fonts' presentation forms need not map 1:1: at least no .notdef
+            assert all(g for line in S.cmap_glyphs(label["drawn"], files[0]) for _, g in line)
