@@ -26,6 +26,18 @@ from .paths import LEXICONS
 PATTERNS_FILE = LEXICONS / "cleaning_patterns.tsv"
 KINDS = ("title_repeat", "dateline", "masthead", "caption", "read_also", "tweet",
          "footer", "source_line", "pull_quote")
+#: Bilingual labels for the kinds of chrome, for tables and figures.
+KIND_LABELS = {
+    "title_repeat": "عنوان مكرر (repeated title)",
+    "dateline": "سطر التاريخ (dateline)",
+    "masthead": "اسم الموقع (masthead)",
+    "caption": "تعليق صورة (caption)",
+    "read_also": "اقرأ أيضاً (read also)",
+    "tweet": "تغريدة مضمنة (tweet)",
+    "footer": "تذييل الموقع (footer)",
+    "source_line": "سطر المصدر (source line)",
+    "pull_quote": "اقتباس مكرر (pull quote)",
+}
 _SENT_PUNCT = re.compile(r"[.!?؟…:؛\"”»]\s*$")
 _CONTINUATION = re.compile(r"^\s*(?:و|ف)\S|^\s*(?:لكن|كما|ثم|إلا|غير أن|بينما|أما)\b")
 

@@ -1,8 +1,9 @@
 """Notebook housekeeping: strip volatile metadata after execution.
 
-``python -m iraqkit.nbtools strip NB...`` removes execution counts, per-cell execution
-timestamps and kernel-specific noise so that a committed notebook changes only when
-its code or outputs change.
+``python -m iraqkit.nbtools strip NB...`` removes per-cell execution timestamps and
+kernel-specific noise so that a committed notebook changes only when its code or outputs
+change. Execution counts stay: they are deterministic (1, 2, 3… in a fresh kernel) and
+nbval treats a cell with outputs but no execution count as never run.
 """
 from __future__ import annotations
 
@@ -20,11 +21,6 @@ def strip(path: Path) -> bool:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
-        if cell.cell_type == "code":
-            cell.execution_count = None
-            for out in cell.get("outputs", []):
-                if "execution_count" in out:
-                    out["execution_count"] = None
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     li = nb.metadata.get("language_info", {})
