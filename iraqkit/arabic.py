@@ -215,6 +215,9 @@ class TermMatcher:
                 alts.append(rf"(?:[وف]?[بك]?|[وف]?ل(?=ل))?{body}")
                 rest = r"\s".join([re.escape(words[0][2:])] + [re.escape(w) for w in words[1:]])
                 alts.append(rf"[وف]?لل{rest}")
+                if words[0][2:].startswith("ل"):
+                    # ل + اللجنة is written للجنة: the stem's own lam absorbs the article's
+                    alts.append(rf"[وف]?ل{rest}")
             else:
                 alts.append(rf"{PROCLITIC_BARE}{body}")
         self._ordered = ordered
@@ -237,6 +240,9 @@ class TermMatcher:
             if head.endswith("ل") and tail.startswith("ل") and ("ا" + tail) in self._key:
                 # لل + rest  ==  ل + ال + rest
                 return "ا" + tail, k
+            if head.endswith("ل") and tail.startswith("ل") and ("ال" + tail) in self._key:
+                # للجنة == ل + اللجنة (the stem starts with ل)
+                return "ال" + tail, k
         raise KeyError(matched)
 
     def finditer_normalized(self, nt: Normalized) -> Iterator[TermMatch]:

@@ -82,3 +82,9 @@ def test_sentence_splitting_accepts_crlf_and_cr_line_ends():
 def test_is_arabic_text():
     assert is_arabic_text("تصاعدت وتيرة الهجمات المسلحة ضد القوات الأمريكية")
     assert not is_arabic_text("The government is helpless.. The dollar continues to destabilize")
+
+
+def test_lam_preposition_before_a_stem_that_starts_with_lam():
+    m = TermMatcher({"اللجنة العسكرية العليا": "hmc"})
+    found = [(x.key, x.surface) for x in m.finditer("اجتماعات مجموعة العمل التابعة للجنة العسكرية العليا")]
+    assert found == [("hmc", "لجنة العسكرية العليا")]

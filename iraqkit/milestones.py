@@ -1,0 +1,1366 @@
+"""Milestones of the US presence in Iraq: dialogue rounds, commission meetings, committees,
+votes, announcements, agreements and deadlines; stated troop levels; deadline status.
+
+Everything is extracted from sentence text with provenance (``doc_id``, ``start``/``end``
+into the raw file, verbatim ``evidence``). Curated knowledge is in
+``data/lexicons/milestone_*.csv`` (one row per entry, a ``source`` column):
+
+* ``milestone_triggers.csv`` — trigger phrases per kind and the helper word classes
+  (round nouns, meeting verbs, formation verbs, legislature nouns, planned/demand markers,
+  deadline markers);
+* ``milestone_ordinals.csv`` — ordinal words (masculine and feminine) and tens;
+* ``milestone_months.csv`` — both Arabic series of Gregorian month names;
+* ``milestone_topics.csv`` — what a promise is about (combat mission end, withdrawal …);
+* ``milestone_formats.csv`` — virtual / in-person wording and meeting places;
+* ``milestone_troop_terms.csv`` — troop nouns, qualifiers, casualty exclusions, historical
+  markers, force and country terms, attribution cues.
+
+Pipeline
+--------
+``extract_doc(doc_id, published, sentences_df, mentions_df)`` reads one document and returns
+``milestone_mentions`` (one row per milestone mention in a sentence) and ``troop_levels``.
+``merge_milestones(mentions)`` clusters mentions into milestones (first inside each
+document, then across documents) and returns ``milestones`` and ``milestone_sources``.
+``deadline_status(milestones, ...)`` sets each deadline against the other milestones and
+troop levels. ``run_stage(tables)`` glues the three together.
+
+Merge rule (documented in :func:`merge_milestones`): same ``kind`` and ``series`` and
+either the same round number, or compatible dates (the stated date intervals overlap,
+day dates with a tolerance of ``DATE_TOLERANCE_DAYS``) and compatible topics. A mention
+with neither a round nor a date only joins a milestone of the same kind/series in the same
+document (nearest preceding, else nearest following); it never links documents.
+
+Dates come from :mod:`iraqkit.dates` (``resolve_time_expressions``) when that module is
+importable; expressions it does not cover are filled in by the small resolver in this
+module (:func:`_fallback_time_expressions`). Troop figures likewise come from
+:mod:`iraqkit.numbers` (``find_quantities``) when available, plus the fallback
+:func:`_fallback_quantities` for spans it leaves uncovered.
+"""
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
+from .paths import LEXICONS
+
+# ----------------------------------------------------------------------------------------
+# constants and columns
+# ----------------------------------------------------------------------------------------
+KINDS = ("dialogue_round", "commission_meeting", "committee_formed", "vote",
+         "announcement", "agreement", "deadline")
+#: kinds that name an event themselves; when one is in a sentence, agreement/announcement
+#: verbs in it only report that event (they do not make a separate milestone)
+EVENT_KINDS = ("dialogue_round", "commission_meeting", "committee_formed", "vote")
+DATE_TOLERANCE_DAYS = 3
+#: a deadline counts as met by an announcement dated up to this many days after it
+DEADLINE_GRACE_DAYS = 31
+#: how far (characters) a date may follow its trigger and still be the event's date
+DATE_AFTER_WINDOW = 120
+ROUND_WINDOW = 40
+
+MENTION_COLUMNS = [
+    "doc_id", "sentence_id", "start", "end", "trigger_start", "trigger_end", "trigger",
+    "kind", "series", "round_number", "status", "date", "date_end", "date_precision",
+    "date_as_stated", "date_basis", "format", "participants", "outcome", "topic", "completed",
+    "published", "evidence",
+]
+MILESTONE_COLUMNS = [
+    "milestone_id", "kind", "series", "round_number", "status", "date", "date_end",
+    "date_precision", "dates_reported", "date_disagreement", "format", "participants",
+    "outcome", "topic", "completed", "n_sources", "doc_ids", "first_reported", "last_reported",
+    "doc_id", "start", "end", "evidence",
+]
+SOURCE_COLUMNS = [
+    "milestone_id", "doc_id", "sentence_id", "start", "end", "trigger", "kind", "status",
+    "date_as_stated", "date", "date_precision", "published", "evidence",
+]
+TROOP_COLUMNS = [
+    "troop_id", "doc_id", "sentence_id", "start", "end", "evidence", "surface", "value",
+    "value_max", "qualifier", "unit", "country", "force", "date", "date_precision",
+    "date_basis", "claimed_by_source",
+]
+STATUS_COLUMNS = [
+    "milestone_id", "deadline_date", "date_precision", "topic", "status", "rule",
+    "evidence_milestone_id", "evidence_doc_id", "evidence_start", "evidence_end",
+    "evidence", "doc_id", "start", "end", "outcome",
+]
+
+_W = WORD_CHARS
+_B = rf"(?<![{_W}])"
+_E = rf"(?![{_W}])"
+
+
+# ----------------------------------------------------------------------------------------
+# lexicons
+# ----------------------------------------------------------------------------------------
+def _read_csv(name: str) -> list[dict]:
+    path = Path(LEXICONS) / name
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _aliases(s: str) -> list[str]:
+    """Split 'a|b|c'. An alias whose first word is 'الل…' also gets its 'لل…' form
+    (ل + اللجنة is written للجنة, which TermMatcher's لل rule does not derive)."""
+    out = []
+    for a in (s or "").split("|"):
+        a = a.strip()
+        if not a:
+            continue
+        out.append(a)
+        if norm(a).startswith("الل"):
+            out.append("ل" + a[2:] if a.startswith("ال") else "ل" + norm(a)[2:])
+    return out
+
+
+@dataclass
+class Lexicon:
+    triggers: TermMatcher
+    trigger_info: dict[str, tuple[str, str, str]]   # key -> (kind, series, needs)
+    classes: dict[str, TermMatcher]                 # role -> matcher (round, meeting, …)
+    ordinals: dict[str, int]                        # normalised ordinal -> value
+    months: dict[str, int]                          # normalised month name -> number
+    topics: list[tuple[str, int, list[str]]]        # (topic, priority, normalised stems)
+    formats: dict[str, TermMatcher]
+    places: TermMatcher
+    troop: dict[str, TermMatcher]                   # role -> matcher (key = value)
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    trig_terms: list[tuple[str, str]] = []
+    info: dict[str, tuple[str, str, str]] = {}
+    class_terms: dict[str, list[tuple[str, str]]] = {}
+    for i, row in enumerate(_read_csv("milestone_triggers.csv")):
+        role = row["role"]
+        if role in ("trigger", "exclude"):
+            key = f"{role}:{i}"
+            info[key] = (row["kind"], row["series"], row["needs"]) if role == "trigger" else ("", "", "")
+            trig_terms += [(a, key) for a in _aliases(row["aliases"])]
+        else:
+            class_terms.setdefault(role, []).extend((a, role) for a in _aliases(row["aliases"]))
+    ordinals: dict[str, int] = {}
+    for row in _read_csv("milestone_ordinals.csv"):
+        for a in _aliases(row["aliases"]):
+            ordinals[norm(a)] = int(row["value"])
+    months: dict[str, int] = {}
+    for row in _read_csv("milestone_months.csv"):
+        for a in _aliases(row["aliases"]):
+            months[norm(a)] = int(row["month"])
+    topics = [(r["topic"], int(r["priority"]), [norm(a) for a in _aliases(r["aliases"])])
+              for r in _read_csv("milestone_topics.csv")]
+    topics.sort(key=lambda t: t[1])
+    fmt_terms: dict[str, list[tuple[str, str]]] = {}
+    place_terms: list[tuple[str, str]] = []
+    for row in _read_csv("milestone_formats.csv"):
+        if row["format"] == "place":
+            place_terms += [(a, a) for a in _aliases(row["aliases"])]
+        else:
+            fmt_terms.setdefault(row["format"], []).extend((a, row["format"]) for a in _aliases(row["aliases"]))
+    troop_terms: dict[str, list[tuple[str, str]]] = {}
+    for row in _read_csv("milestone_troop_terms.csv"):
+        troop_terms.setdefault(row["role"], []).extend((a, row["value"]) for a in _aliases(row["aliases"]))
+    return Lexicon(
+        triggers=TermMatcher(trig_terms),
+        trigger_info=info,
+        classes={k: TermMatcher(v) for k, v in class_terms.items()},
+        ordinals=ordinals,
+        months=months,
+        topics=topics,
+        formats={k: TermMatcher(v) for k, v in fmt_terms.items()},
+        places=TermMatcher(place_terms),
+        troop={k: TermMatcher(v) for k, v in troop_terms.items()},
+    )
+
+
+def _alt(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda s: (-len(s), s)))
+
+
+@lru_cache(maxsize=1)
+def _ordinal_regex() -> tuple[re.Pattern, dict[str, int]]:
+    """Ordinal words 1–39 (units, '<unit> عشر', '<unit> و<tens>', tens), normalised."""
+    lex = load_lexicon()
+    values = dict(lex.ordinals)
+    units = {w: v for w, v in lex.ordinals.items() if v < 10}
+    tens = {w: v for w, v in lex.ordinals.items() if v >= 20 and v % 10 == 0}
+    # the day form of 1 in compounds is الحادي/الحادية
+    compound_units = dict(units)
+    compound_units.update({w.split(" ")[0]: 1 for w, v in lex.ordinals.items() if v == 11})
+    for u, uv in compound_units.items():
+        for t, tv in tens.items():
+            values[f"{u} و{t}"] = uv + tv
+    return re.compile(_B + "(" + _alt(values) + ")" + _E), values
+
+
+# ----------------------------------------------------------------------------------------
+# time expressions
+# ----------------------------------------------------------------------------------------
+@dataclass
+class TimeExpr:
+    start: int          # offsets into the text given to the finder
+    end: int
+    surface: str
+    date_start: dt.date
+    date_end: dt.date
+    precision: str      # day | month | year
+    relative: bool      # resolved against the anchor (deictic), not stated in full
+    rule: str = ""
+
+    def iso(self) -> str:
+        return iso_date(self.date_start, self.precision)
+
+
+def iso_date(d: dt.date | None, precision: str) -> str:
+    if d is None:
+        return ""
+    if precision == "year":
+        return f"{d.year:04d}"
+    if precision == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    return d.isoformat()
+
+
+def _blank_to_str(v) -> str:
+    try:
+        if v is None or pd.isna(v):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(v).strip()
+
+
+def parse_anchor(published) -> tuple[dt.date | None, str]:
+    """'2021-05-03' -> (date, 'day'); '2024-09' -> (2024-09-01, 'month'); '' -> (None, '')."""
+    if published is None or (isinstance(published, float) and pd.isna(published)):
+        return None, ""
+    s = str(published).strip()
+    m = re.match(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", s)
+    if not m:
+        return None, ""
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    if d:
+        return dt.date(y, int(mo), int(d)), "day"
+    if mo:
+        return dt.date(y, int(mo), 1), "month"
+    return dt.date(y, 1, 1), "year"
+
+
+def _interval(y: int, m: int | None, d: int | None) -> tuple[dt.date, dt.date, str]:
+    if d:
+        x = dt.date(y, m, d)
+        return x, x, "day"
+    if m:
+        return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1]), "month"
+    return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
+
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    return dt.date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+_WEEKDAYS = {"الاثنين": 0, "الثلاثاء": 1, "الاربعاء": 2, "الخميس": 3, "الجمعه": 4, "السبت": 5, "الاحد": 6}
+_REL_MONTH = r"الماضي|الحالي|الجاري|المقبل|القادم|نفسه|ذاته"
+_REL_YEAR = {"العام الماضي": -1, "السنه الماضيه": -1, "العام الحالي": 0, "العام الجاري": 0,
+             "هذا العام": 0, "العام المقبل": 1, "العام القادم": 1, "السنه الحاليه": 0}
+
+
+@lru_cache(maxsize=1)
+def _date_regexes() -> dict[str, re.Pattern]:
+    lex = load_lexicon()
+    ordre, ordvals = _ordinal_regex()
+    mon = "(?:" + _alt(lex.months) + ")"
+    monpair = rf"(?P<mon>{mon})(?:\s*[/(\-]\s*(?P<mon2>{mon})\s*\)?)?"
+    dayord = "(?P<dord>" + _alt(w for w, v in ordvals.items() if 1 <= v <= 31) + ")"
+    relyear = _alt(_REL_YEAR)
+    full = (
+        rf"{_B}(?:(?:(?P<d>\d{{1,2}})(?:\s*-\s*(?P<d2>\d{{1,2}}))?|{dayord})\s*(?:من\s+)?(?:شهر\s+)?)?"
+        rf"(?:شهر\s+)?{monpair}"
+        rf"(?:\s*,?\s*(?:من\s+)?(?:عام|العام|سنه|لعام)?\s*(?P<y>\d{{4}})(?!\d))?"
+        rf"(?:\s+من\s+(?P<yrel>{relyear}))?"
+        rf"(?:\s+(?P<rel>{_REL_MONTH}))?{_E}"
+    )
+    return {
+        "full": re.compile(full),
+        "numeric_dmy": re.compile(r"(?<![\d/.\-])(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?![\d/.\-])"),
+        "numeric_ymd": re.compile(r"(?<![\d/.\-])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d/.\-])"),
+        "year": re.compile(rf"{_B}(?P<pre>نهايه|مطلع|بدايه|اواخر|اوائل|منتصف)?\s*(?:(?:في|عام|العام|سنه|منذ|بحلول|خلال|حتي|قبل|بعد|لعام)\s+)?(?:عام\s+)?(?P<y>(?:19|20)\d{{2}}){_E}"),
+        "relyear": re.compile(rf"{_B}(?P<pre>نهايه|مطلع|بدايه|اواخر|اوائل|منتصف)?\s*(?P<ry>{relyear}){_E}"),
+        "weekday": re.compile(rf"{_B}(?:(?P<today>اليوم)\s+|(?:يوم\s+)?(?P<yest>امس)\s+|يوم\s+)?(?P<wd>{_alt(_WEEKDAYS)}){_E}"),
+        "yesterday": re.compile(rf"{_B}(?:يوم\s+)?امس{_E}"),
+        "within": re.compile(rf"{_B}(?:في\s+)?غضون\s+(?:(?P<n>\d+)\s+)?(?P<unit>عامين|سنتين|عام|سنه|سنوات|اعوام|شهرين|شهر|اشهر|شهور){_E}"),
+        "thismonth": re.compile(rf"{_B}(?P<which>هذا الشهر|الشهر الحالي|الشهر الجاري|الشهر الماضي|الشهر المقبل){_E}"),
+    }
+
+
+def _fallback_time_expressions(text: str, anchor: dt.date | None, anchor_precision: str = "day") -> list[TimeExpr]:
+    """A small resolver for the date forms met in Arabic news (used where :mod:`iraqkit.dates`
+    is missing or silent). Spans index ``text``."""
+    nt = normalize(text)
+    t = nt.text
+    rx = _date_regexes()
+    lex = load_lexicon()
+    _, ordvals = _ordinal_regex()
+    out: list[TimeExpr] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s, e):
+        return all(e <= a or s >= b for a, b in taken)
+
+    def add(s, e, ds, de, prec, rel, rule):
+        if not free(s, e):
+            return
+        taken.append((s, e))
+        os_, oe = nt.span(s, e)
+        out.append(TimeExpr(os_, oe, text[os_:oe], ds, de, prec, rel, rule))
+
+    for m in rx["numeric_ymd"].finditer(t):
+        y, mo, d = map(int, m.groups())
+        try:
+            add(m.start(), m.end(), dt.date(y, mo, d), dt.date(y, mo, d), "day", False, "numeric_ymd")
+        except ValueError:
+            pass
+    for m in rx["numeric_dmy"].finditer(t):
+        d, mo, y = map(int, m.groups())
+        try:
+            add(m.start(), m.end(), dt.date(y, mo, d), dt.date(y, mo, d), "day", False, "numeric_dmy")
+        except ValueError:
+            pass
+    for m in rx["full"].finditer(t):
+        mo = lex.months[m.group("mon")]
+        day = int(m.group("d")) if m.group("d") else (ordvals.get(m.group("dord")) if m.group("dord") else None)
+        day2 = int(m.group("d2")) if m.group("d2") else None
+        y = int(m.group("y")) if m.group("y") else None
+        rel = m.group("rel")
+        relative = y is None
+        if y is None and m.group("yrel") and anchor:
+            y = anchor.year + _REL_YEAR[m.group("yrel")]
+        if y is None:
+            # a bare month name needs support: a day, a relative word, or a preposition
+            before = t[max(0, m.start() - 12):m.start()]
+            if day is None and not rel and not re.search(r"(?:في|خلال|منذ|مطلع|نهايه|اواخر|اوائل|منتصف|حتي|بحلول|شهر)\s*$", before):
+                continue
+            if anchor is None:
+                continue
+            y = anchor.year
+            if rel == "الماضي" and mo >= anchor.month:
+                y -= 1
+            elif rel in ("المقبل", "القادم") and mo <= anchor.month:
+                y += 1
+        try:
+            ds, de, prec = _interval(y, mo, day)
+            if day2:
+                de = dt.date(y, mo, day2)
+        except ValueError:
+            continue
+        add(m.start(), m.end(), ds, de, prec, relative, "month_name")
+    for m in rx["within"].finditer(t):
+        if anchor is None:
+            continue
+        unit, n = m.group("unit"), m.group("n")
+        months = {"عامين": 24, "سنتين": 24, "عام": 12, "سنه": 12, "شهرين": 2, "شهر": 1}.get(unit)
+        if months is None:
+            months = int(n or 1) * (12 if unit in ("سنوات", "اعوام") else 1)
+        d = _add_months(anchor, months)
+        ds, de, _ = _interval(d.year, d.month, None)
+        add(m.start(), m.end(), ds, de, "month", True, "within_duration")
+    for m in rx["relyear"].finditer(t):
+        if anchor is None:
+            continue
+        y = anchor.year + _REL_YEAR[m.group("ry")]
+        ds, de, prec = _interval(y, None, None)
+        if m.group("pre") == "نهايه":
+            ds = dt.date(y, 12, 1)
+        s = m.start("pre") if m.group("pre") else m.start("ry")
+        add(s, m.end(), ds, de, prec, True, "relative_year")
+    for m in rx["year"].finditer(t):
+        y = int(m.group("y"))
+        ds, de, prec = _interval(y, None, None)
+        if m.group("pre") == "نهايه":
+            ds = dt.date(y, 12, 1)
+        s = m.start("pre") if m.group("pre") else m.start("y")
+        add(s, m.end(), ds, de, prec, False, "year")
+    for m in rx["thismonth"].finditer(t):
+        if anchor is None:
+            continue
+        off = {"الشهر الماضي": -1, "الشهر المقبل": 1}.get(m.group("which"), 0)
+        d = _add_months(anchor.replace(day=1), off)
+        ds, de, prec = _interval(d.year, d.month, None)
+        add(m.start(), m.end(), ds, de, prec, True, "this_month")
+    if anchor is not None and anchor_precision == "day":
+        for m in rx["weekday"].finditer(t):
+            # a weekday directly followed by a full date is part of that date
+            nxt = [x for x in out if 0 <= x.start - nt.span(m.end(), m.end())[0] <= 3]
+            if nxt:
+                continue
+            wd = _WEEKDAYS[m.group("wd")]
+            if m.group("yest"):
+                d = anchor - dt.timedelta(days=1)
+            else:
+                d = anchor - dt.timedelta(days=(anchor.weekday() - wd) % 7)
+            add(m.start(), m.end(), d, d, "day", True, "weekday")
+        for m in rx["yesterday"].finditer(t):
+            d = anchor - dt.timedelta(days=1)
+            add(m.start(), m.end(), d, d, "day", True, "yesterday")
+    out.sort(key=lambda x: (x.start, x.end))
+    return out
+
+
+def _to_date(v) -> dt.date | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        a, _ = parse_anchor(str(v))
+        return a
+    except Exception:  # pragma: no cover - defensive
+        return None
+
+
+def time_expressions(text: str, anchor: dt.date | None, anchor_precision: str = "day") -> list[TimeExpr]:
+    """Resolved time expressions in ``text``: :mod:`iraqkit.dates` first (when importable),
+    then the fallback resolver for spans it did not cover (ADAPTER)."""
+    out: list[TimeExpr] = []
+    try:
+        from . import dates as dates_mod  # type: ignore
+        resolve = getattr(dates_mod, "resolve_time_expressions", None)
+    except Exception:  # pragma: no cover - module not there yet
+        resolve = None
+    if resolve is not None and anchor is not None:
+        try:
+            for te in resolve(text, anchor):
+                ds, de = _to_date(getattr(te, "date_start", None)), _to_date(getattr(te, "date_end", None))
+                if ds is None:
+                    continue
+                prec = str(getattr(te, "precision", "") or "day")
+                if prec not in ("day", "month", "year", "period"):
+                    prec = "period"
+                surf = getattr(te, "surface", text[te.start:te.end])
+                rel = not re.search(r"\d{4}", to_ascii(surf))
+                out.append(TimeExpr(te.start, te.end, surf, ds, de or ds, prec, rel,
+                                    str(getattr(te, "rule", "dates"))))
+        except Exception:  # pragma: no cover - never let a sibling module break this stage
+            out = []
+    for te in _fallback_time_expressions(text, anchor, anchor_precision):
+        if all(te.end <= o.start or te.start >= o.end for o in out):
+            out.append(te)
+    out.sort(key=lambda x: (x.start, x.end))
+    return out
+
+
+def to_ascii(s: str) -> str:
+    return normalize(s).text
+
+
+# ----------------------------------------------------------------------------------------
+# quantities (troop figures)
+# ----------------------------------------------------------------------------------------
+@dataclass
+class Qty:
+    start: int
+    end: int
+    value: float
+    value_max: float | None
+    qualifier: str
+    noun: str
+    surface: str
+
+
+def _fallback_quantities(text: str) -> list[Qty]:
+    """'نحو 2500 جندي', '5 آلاف جندي', '150 ألف جندياً', 'مئات العسكريين' (ADAPTER)."""
+    lex = load_lexicon()
+    nt = normalize(text)
+    t = nt.text
+    nouns = _alt(norm(a) for a in _troop_aliases("noun"))
+    quals = {norm(a): v for a, v in _troop_alias_values("qualifier")}
+    vague = {norm(a): v for a, v in _troop_alias_values("vague")}
+    qalt = _alt(quals)
+    rx = re.compile(
+        rf"{_B}(?:(?P<q>(?:[وف]?[بل]?)(?:{qalt}))\s+)?"
+        rf"(?:(?P<num>\d{{1,3}}(?:[,.]\d{{3}})+|\d+(?:\.\d+)?)(?:\s*-\s*(?P<num2>\d+))?\s*(?P<mult>الف|الاف|مليون)?"
+        rf"|(?P<vague>{_alt(vague)}))\s+(?:من\s+)?(?P<noun>(?:ال)?(?:{nouns})){_E}"
+    )
+    out: list[Qty] = []
+    for m in rx.finditer(t):
+        q = ""
+        if m.group("q"):
+            qw = re.sub(r"^[وف]?[بل]?(?=" + qalt + ")", "", m.group("q"))
+            q = quals.get(qw, quals.get(m.group("q"), ""))
+        if m.group("vague"):
+            lo, hi = vague[m.group("vague")].split("-")
+            value, vmax = float(lo), float(hi)
+            q = q or "approx"
+        else:
+            raw = m.group("num").replace(",", "")
+            if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
+                raw = raw.replace(".", "")
+            mult = {"الف": 1000, "الاف": 1000, "مليون": 1_000_000}.get(m.group("mult") or "", 1)
+            value = float(raw) * mult
+            vmax = float(m.group("num2")) * mult if m.group("num2") else None
+        s, e = nt.span(m.start(), m.end())
+        ns, ne = nt.span(m.start("noun"), m.end("noun"))
+        out.append(Qty(s, e, value, vmax, q, text[ns:ne], text[s:e]))
+    return out
+
+
+def _troop_alias_values(role: str) -> list[tuple[str, str]]:
+    return [(a, r["value"]) for r in _read_csv_cached("milestone_troop_terms.csv") if r["role"] == role
+            for a in _aliases(r["aliases"])]
+
+
+def _troop_aliases(role: str) -> list[str]:
+    return [a for a, _ in _troop_alias_values(role)]
+
+
+@lru_cache(maxsize=None)
+def _read_csv_cached(name: str) -> tuple[dict, ...]:
+    return tuple(_read_csv(name))
+
+
+def quantities(text: str) -> list[Qty]:
+    """Quantities from :mod:`iraqkit.numbers` when importable, plus fallback spans (ADAPTER)."""
+    out: list[Qty] = []
+    try:
+        from . import numbers as numbers_mod  # type: ignore
+        find = getattr(numbers_mod, "find_quantities", None)
+    except Exception:  # pragma: no cover
+        find = None
+    if find is not None:
+        try:
+            for q in find(text):
+                if q.value is None:
+                    continue
+                vmax = getattr(q, "value_max", None)
+                out.append(Qty(q.start, q.end, float(q.value),
+                               None if vmax in (None, "") or pd.isna(vmax) else float(vmax),
+                               str(getattr(q, "qualifier", "") or ""), str(getattr(q, "noun", "") or ""),
+                               getattr(q, "surface", text[q.start:q.end])))
+        except Exception:  # pragma: no cover
+            out = []
+    for q in _fallback_quantities(text):
+        overlapping = [o for o in out if not (q.end <= o.start or q.start >= o.end)]
+        if not overlapping:
+            out.append(q)
+        else:
+            for o in overlapping:  # fill what the sibling module left out
+                if not o.noun:
+                    o.noun = q.noun
+                if not o.qualifier and q.qualifier:
+                    o.qualifier = q.qualifier
+    out.sort(key=lambda x: (x.start, x.end))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# sentence analysis helpers
+# ----------------------------------------------------------------------------------------
+_QUOTE_CHARS = "\"“”«»„"
+
+
+def _quote_regions(text: str) -> list[tuple[int, int]]:
+    """Spans of quoted speech: between paired quote marks, and after ': "' to the end."""
+    regions = []
+    opens = None
+    for i, ch in enumerate(text):
+        if ch in _QUOTE_CHARS:
+            if opens is None:
+                opens = i
+            else:
+                regions.append((opens, i + 1))
+                opens = None
+    if opens is not None:
+        regions.append((opens, len(text)))
+    return regions
+
+
+def _inside(pos: int, regions) -> bool:
+    return any(a <= pos < b for a, b in regions)
+
+
+def _barrier_between(text: str, a: int, b: int) -> bool:
+    """Speech act and content are separated: a colon between the two positions, or one
+    position inside quoted speech that the other is outside of ('قال اليوم: "… الجولة …"')."""
+    lo, hi = min(a, b), max(a, b)
+    if ":" in text[lo:hi]:
+        return True
+    for qa, qb in _quote_regions(text):
+        if (qa <= lo < qb) != (qa <= hi - 1 < qb) and hi - lo > 1:
+            inner = text[qa + 1:qb - 1]
+            if len(inner) > 25:  # a quoted name ('“رويترز”') is not speech
+                return True
+    return False
+
+
+def _matches(matcher: TermMatcher, text: str, nt: Normalized | None = None):
+    return list(matcher.finditer_normalized(nt or normalize(text)))
+
+
+def _stem_hits(text_norm: str, stems: list[str]) -> list[tuple[int, str]]:
+    hits = []
+    for s in stems:
+        for m in re.finditer(rf"{_B}(?:[وفبلك]{{0,3}}(?:ال)?)?{re.escape(s)}", text_norm):
+            hits.append((m.start(), s))
+    return hits
+
+
+def _topic(text: str) -> str:
+    t = normalize(text).text
+    for topic, _prio, stems in load_lexicon().topics:
+        if _stem_hits(t, stems):
+            return topic
+    return ""
+
+
+def _round_number(text: str, nt: Normalized, trig_s: int, trig_e: int) -> tuple[int | None, str]:
+    """Round number near a trigger: 'الجولة الثالثة من/لـ الحوار', 'الجولة 3', 'في جولته الرابعة'."""
+    lex = load_lexicon()
+    ordre, ordvals = _ordinal_regex()
+    round_words = _alt(norm(a) for a in _class_aliases("round"))
+    rx = re.compile(rf"{_B}(?:[وفبل]{{0,2}})(?:{round_words})\s+(?:(?P<ord>{_alt(ordvals)})|(?P<num>\d{{1,2}})|(?P<last>الاخيره|الختاميه|النهائيه)){_E}")
+    t = nt.text
+    best = None
+    for m in rx.finditer(t):
+        s, e = nt.span(m.start(), m.end())
+        dist = trig_s - e if e <= trig_s else (s - trig_e if s >= trig_e else 0)
+        if dist > ROUND_WINDOW or (e <= trig_s and _barrier_between(text, e, trig_s) and False):
+            continue
+        if best is None or dist < best[0]:
+            n = ordvals.get(m.group("ord")) if m.group("ord") else (int(m.group("num")) if m.group("num") else None)
+            label = "last" if m.group("last") else ""
+            best = (dist, n, label)
+    if best is None:
+        return None, ""
+    return best[1], best[2]
+
+
+@lru_cache(maxsize=None)
+def _class_aliases(role: str) -> tuple[str, ...]:
+    return tuple(a for r in _read_csv_cached("milestone_triggers.csv") if r["role"] == role
+                 for a in _aliases(r["aliases"]))
+
+
+def _has_class(role: str, text: str, s: int | None = None, e: int | None = None) -> list:
+    m = load_lexicon().classes.get(role)
+    if m is None:
+        return []
+    hits = list(m.finditer(text))
+    if s is not None:
+        hits = [h for h in hits if h.start >= s and h.end <= e]
+    return hits
+
+
+def _format(text: str) -> str:
+    lex = load_lexicon()
+    for fmt in ("virtual", "in person"):
+        if any(True for _ in lex.formats[fmt].finditer(text)):
+            return fmt
+    nt = normalize(text)
+    meet = _alt(norm(a) for a in _class_aliases("meeting"))
+    for p in lex.places.finditer_normalized(nt):
+        # 'عقد بواشنطن', 'اجتماعاتها في بغداد': a meeting word shortly before the place
+        pn = len(normalize(text[:p.start]).text)
+        window = nt.text[max(0, pn - 30):pn + 2]
+        if re.search(rf"(?:{meet})\S*\s+(?:\S+\s+){{0,3}}(?:في\s*|ب)?$", window) or re.search(rf"(?:{meet})", window):
+            return "in person"
+    return ""
+
+
+def _clause_end(text: str, pos: int) -> int:
+    m = re.compile(r"[؛;.!?؟:\n]|،\s*(?:و|ف|لكن|بينما|حيث|مما|ما\s)").search(text, pos)
+    end = m.start() if m else len(text)
+    return end
+
+
+def _outcome(text: str, kind: str, trig_s: int, trig_e: int, date_span: tuple[int, int] | None) -> str:
+    """The commitment or result as stated: a verbatim clause of the sentence."""
+    if kind == "deadline" and date_span:
+        ds, de = date_span
+        lo = max(text.rfind(c, 0, trig_s) for c in "،,:\"“”«»؛")
+        lo = lo + 1 if lo >= 0 else 0
+        return text[lo:de].strip(" \"“”«»،,")
+    if kind == "committee_formed":
+        return text[trig_s:_clause_end(text, trig_e)].strip(" \"“”«»،,")
+    cue = re.compile(r"(?<![\w])(?:على|أن|إن|بأن|أنّ|إنّ|انه|أنه|إنه)(?![\w])\s*")
+    if kind == "announcement":
+        # 'قالت الحكومة … إن القوات الأمريكية أنهت مهمتها القتالية': the clause holding the verb
+        prev = [c for c in cue.finditer(text, max(0, trig_s - 60), trig_s)]
+        if prev:
+            s = prev[-1].end()
+            return text[s:_clause_end(text, trig_e)].strip(" \"“”«»،,")
+    m = cue.search(text, trig_e)
+    if m and m.start() - trig_e <= 150 and not _barrier_between(text, trig_e, m.start()):
+        s = m.end()
+        e = _clause_end(text, s)
+        if e - s > 300:
+            cut = text.rfind("،", s, s + 300)
+            e = cut if cut > s else s + 300
+        return text[s:e].strip(" \"“”«»،,")
+    return ""
+
+
+# ----------------------------------------------------------------------------------------
+# per-document extraction
+# ----------------------------------------------------------------------------------------
+@dataclass
+class _Mention:
+    kind: str
+    series: str
+    trig_s: int
+    trig_e: int
+    trigger: str
+    round_number: int | None = None
+    round_label: str = ""
+    status: str = "held"
+    te: TimeExpr | None = None
+    topic: str = ""
+    outcome: str = ""
+    completed: bool = False
+
+
+def _pick_date(text: str, tes: list[TimeExpr], trig_s: int, trig_e: int, used: set[int],
+               quotes) -> TimeExpr | None:
+    """The event's date: nearest linked date after the trigger (within a window), else the
+    nearest linked date before it. Linked = not across a colon/quote boundary; dates used
+    as deadlines are skipped; relative dates inside quoted speech are not resolvable."""
+    after, before = [], []
+    for i, te in enumerate(tes):
+        if i in used:
+            continue
+        if te.relative and _inside(te.start, quotes):
+            continue
+        if te.start >= trig_e:
+            if te.start - trig_e <= DATE_AFTER_WINDOW and not _barrier_between(text, trig_e, te.start) \
+                    and not _in_other_relative_clause(text, trig_e, te.start):
+                after.append((te.start - trig_e, te))
+        elif te.end <= trig_s:
+            if not _barrier_between(text, te.end, trig_s):
+                before.append((trig_s - te.end, te))
+        else:
+            after.append((0, te))
+    if after:
+        return min(after, key=lambda x: x[0])[1]
+    if before:
+        return min(before, key=lambda x: x[0])[1]
+    return None
+
+
+def _in_other_relative_clause(text: str, a: int, b: int) -> bool:
+    """'اتفاق … عملية العزم الصلب، التي أطلقها التحالف في عام 2014': the date belongs to the
+    relative clause's own verb, unless that verb is a meeting verb ('الذي عقد بواشنطن في …')."""
+    rel = [h for h in _has_class("relative", text) if a <= h.start and h.end <= b]
+    if not rel:
+        return False
+    last = rel[-1]
+    return not [h for h in _has_class("meeting", text) if last.end <= h.start and h.end <= b]
+
+
+def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = "day") -> list[_Mention]:
+    """Milestone mentions in one sentence (offsets index ``text``)."""
+    lex = load_lexicon()
+    nt = normalize(text)
+    trig = [m for m in lex.triggers.finditer_normalized(nt) if not m.key.startswith("exclude")]
+    tes = time_expressions(text, anchor, anchor_precision)
+    quotes = _quote_regions(text)
+    topic = _topic(text)
+    deadline_marks = _has_class("deadline", text)
+    planned_marks = _has_class("planned", text)
+    demand_marks = _has_class("demand", text)
+    meeting_marks = _has_class("meeting", text)
+    out: list[_Mention] = []
+
+    # deadlines: a deadline marker directly followed by a date, about a known topic
+    used: set[int] = set()
+    for dm in deadline_marks:
+        for i, te in enumerate(tes):
+            gap = text[dm.end:te.start]
+            if (0 <= te.start - dm.end <= 12 and re.fullmatch(r"[\s\u0640]*(?:نهاية\s*|نهايه\s*)?(?:يوم\s*)?", gap)) \
+                    or (te.start < dm.end and te.end > dm.start):
+                used.add(i)
+                if topic:
+                    out.append(_Mention("deadline", topic, dm.start, te.end, text[dm.start:te.end], te=te, topic=topic))
+                break
+
+    seen: set[tuple[str, str]] = set()
+    for m in trig:
+        kind, series, needs = lex.trigger_info[m.key]
+        # demands ('طالبت … بتشكيل لجنة') are not events
+        if kind in ("committee_formed", "dialogue_round", "commission_meeting", "agreement") and any(
+                0 <= m.start - d.end <= 25 and not _barrier_between(text, d.end, m.start) for d in demand_marks):
+            continue
+        rnd, rlabel = (None, "")
+        if kind == "dialogue_round":
+            rnd, rlabel = _round_number(text, nt, m.start, m.end)
+        te = _pick_date(text, tes, m.start, m.end, used, quotes)
+        ok = True
+        if needs == "round_or_meeting_or_date":
+            near_meeting = any(abs(mm.start - m.start) <= 60 for mm in meeting_marks)
+            date_after = te is not None and te.start >= m.end
+            ok = rnd is not None or bool(rlabel) or near_meeting or date_after or bool(
+                _round_near_any(text, nt, m.start, m.end))
+        elif needs == "meeting":
+            ok = any(abs(mm.start - m.start) <= 40 for mm in meeting_marks)
+        elif needs == "formation":
+            ok = any(0 <= m.start - fm.end <= 20 for fm in _has_class("formation", text))
+        elif needs == "vote_body":
+            ok = bool(_has_class("vote_body", text))
+        elif needs == "topic":
+            ok = bool(topic) or kind in ("agreement", "announcement")  # topicless: resolved per doc
+        if not ok:
+            continue
+        key = (kind, series)
+        if key in seen:
+            # one mention per kind/series per sentence; keep the first trigger but fill a round
+            prev = next(x for x in out if (x.kind, x.series) == key)
+            if prev.round_number is None and rnd is not None:
+                prev.round_number, prev.trig_s, prev.trig_e, prev.trigger = rnd, m.start, m.end, m.surface
+            if prev.te is None and te is not None:
+                prev.te = te
+            continue
+        seen.add(key)
+        status = "planned" if any(abs(p.start - m.start) <= 40 or (m.end <= p.start <= m.end + 35)
+                                  for p in planned_marks) else "held"
+        out.append(_Mention(kind, series, m.start, m.end, m.surface, rnd, rlabel, status, te, topic))
+
+    kinds = {x.kind for x in out}
+    if kinds & set(EVENT_KINDS):
+        out = [x for x in out if x.kind not in ("agreement", "announcement")]
+    elif "agreement" in kinds:
+        out = [x for x in out if x.kind != "announcement" or x.status == "planned"]
+    # 'الإعلان عن الصفقة كان مقررًا خلال آب': the agreement is only the announcement's object
+    for x in out:
+        if x.kind == "agreement" and any(
+                y.kind == "announcement" and 0 <= x.trig_s - y.trig_e <= 16
+                and re.search(r"\sعن\s", text[y.trig_e:x.trig_s] + " ") for y in out):
+            x.te = None
+    # one date, one event: a date shared by several mentions stays with the nearest trigger
+    for x in out:
+        if x.te is None or x.kind == "deadline":
+            continue
+        for y in out:
+            if y is not x and y.te is x.te and y.kind != "deadline":
+                dx = min(abs(x.te.start - x.trig_e), abs(x.trig_s - x.te.end))
+                dy = min(abs(y.te.start - y.trig_e), abs(y.trig_s - y.te.end))
+                if dy < dx or (dy == dx and y.trig_s < x.trig_s):
+                    x.te = None
+                    break
+    completed = bool(_has_class("completion", text))
+    for x in out:
+        x.completed = completed and x.status == "held"
+        if x.kind in ("agreement", "announcement"):
+            x.topic = topic
+        date_span = (x.te.start, x.te.end) if x.te else None
+        x.outcome = _outcome(text, x.kind, x.trig_s, x.trig_e, date_span)
+    return out
+
+
+def _round_near_any(text, nt, s, e):
+    n, label = _round_number(text, nt, s, e)
+    return n is not None or label
+
+
+def _participants(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int) -> str:
+    if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
+        return ""
+    m = mentions_df[mentions_df["doc_id"] == doc_id]
+    if "sentence_id" in m and sid is not None:
+        m = m[(m["sentence_id"] == sid) | ((m["start"] >= s0) & (m["end"] <= s1))]
+    else:
+        m = m[(m["start"] >= s0) & (m["end"] <= s1)]
+    ids = sorted({str(a) for a in m["actor_id"].dropna() if str(a)})
+    return "|".join(ids)
+
+
+def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
+                mentions_df: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Milestone mentions and troop levels of one document.
+
+    ``sentences_df``: that document's rows of ``sentences`` (``text == raw[start:end]``).
+    ``published``: ISO date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) or empty; it anchors
+    relative dates ("الخميس", "الماضي") and is the date of last resort for troop levels.
+    Returns ``{"milestone_mentions": …, "troop_levels": …}``.
+    """
+    pub = _blank_to_str(published)
+    anchor, aprec = parse_anchor(pub)
+    rows, troops = [], []
+    sents = sentences_df.sort_values("start")
+    for r in sents.itertuples(index=False):
+        text, s0 = str(r.text), int(r.start)
+        sid = getattr(r, "sentence_id", None)
+        parts = _participants(mentions_df, doc_id, sid, s0, s0 + len(text))
+        fmt = _format(text)
+        for x in analyse_sentence(text, anchor, aprec):
+            te = x.te
+            rows.append({
+                "doc_id": doc_id, "sentence_id": sid, "start": s0, "end": int(r.end),
+                "trigger_start": s0 + x.trig_s, "trigger_end": s0 + x.trig_e, "trigger": x.trigger,
+                "kind": x.kind, "series": x.series,
+                "round_number": x.round_number if x.round_number is not None else pd.NA,
+                "status": x.status,
+                "date": te.iso() if te else "",
+                "date_end": iso_date(te.date_end, te.precision) if te and iso_date(te.date_end, te.precision) != te.iso() else "",
+                "date_precision": te.precision if te else "",
+                "date_as_stated": te.surface if te else "",
+                "date_basis": _date_basis(te),
+                "format": fmt if x.kind in ("dialogue_round", "commission_meeting") else "",
+                "participants": parts, "outcome": x.outcome, "topic": x.topic,
+                "completed": x.completed, "published": pub, "evidence": text,
+            })
+        troops += _troop_levels(doc_id, sid, s0, text, anchor, aprec, pub)
+    mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    mentions = _resolve_topicless(mentions)
+    tl = pd.DataFrame(troops, columns=TROOP_COLUMNS)
+    return {"milestone_mentions": mentions.reset_index(drop=True), "troop_levels": tl}
+
+
+def _date_basis(te: TimeExpr | None) -> str:
+    """stated in sentence | resolved relative ('الخميس', 'الماضي') | vague relative ('قبل أيام')."""
+    if te is None:
+        return ""
+    if not te.relative:
+        return "stated in sentence"
+    surf = normalize(te.surface).text
+    vague = re.search(r"(?:قبل|منذ|بعد|خلال)\s+(?:بضعه\s+|عده\s+)?(?:ايام|اسابيع|اشهر|شهور|سنوات|اعوام|فتره)", surf) \
+        or surf in ("مؤخرا", "قريبا", "حاليا")
+    named = not vague
+    return "resolved relative" if named else "vague relative"
+
+
+def _resolve_topicless(m: pd.DataFrame) -> pd.DataFrame:
+    """Agreement/announcement mentions without a topic term ('توصلنا إلى اتفاق') are kept
+    only if the same document has a topic-bearing mention of that kind (they refer back to
+    it and take its topic); otherwise they are dropped."""
+    if m.empty:
+        return m
+    keep = []
+    for i, row in m.iterrows():
+        if row["kind"] in ("agreement", "announcement") and not row["topic"]:
+            same = m[(m["kind"] == row["kind"]) & (m["topic"] != "")]
+            if same.empty:
+                continue
+            # nearest topic-bearing mention of the same kind
+            j = (same["start"] - row["start"]).abs().idxmin()
+            m.at[i, "topic"] = same.at[j, "topic"]
+        keep.append(i)
+    return m.loc[keep]
+
+
+# ----------------------------------------------------------------------------------------
+# troop levels
+# ----------------------------------------------------------------------------------------
+def _troop_levels(doc_id, sid, s0, text, anchor, aprec, pub) -> list[dict]:
+    lex = load_lexicon()
+    noun_units = {norm(a): v for a, v in _troop_alias_values("noun")}
+    out = []
+    qs = quantities(text)
+    if not qs:
+        return out
+    nt = normalize(text)
+    excl = list(lex.troop["exclude"].finditer_normalized(nt))
+    hist = list(lex.troop["historical"].finditer_normalized(nt))
+    forces = list(lex.troop["force"].finditer_normalized(nt))
+    countries = list(lex.troop["country"].finditer_normalized(nt))
+    attrib = list(lex.troop["attribution"].finditer_normalized(nt))
+    tes = None
+    for q in qs:
+        noun = norm(q.noun)
+        unit = noun_units.get(noun) or noun_units.get(re.sub(r"^ال", "", noun))
+        if not unit:
+            continue
+        # casualties: 'قتل 13 جندياً', 'إصابة نحو 110 جندياً'
+        if any(0 <= q.start - x.end <= 60 and not re.search(r"[.؛،,]", text[x.end:q.start]) for x in excl):
+            continue
+        # force: nearest force term before the figure, else after
+        before = [f for f in forces if f.end <= q.start]
+        after = [f for f in forces if f.start >= q.end and f.start - q.end <= 40]
+        force = before[-1].key if before else (after[0].key if after else "")
+        # country: 'في العراق' right after, else right before
+        country = ""
+        aft = [c for c in countries if 0 <= c.start - q.end <= 40]
+        bef = [c for c in countries if 0 <= q.start - c.end <= 40]
+        if aft:
+            country = aft[0].key
+        elif bef:
+            country = bef[-1].key
+        if tes is None:
+            tes = time_expressions(text, anchor, aprec)
+        # the figure's date: a date earlier in the sentence ('في يناير 2020 … آنذاك 5 آلاف')
+        # or right after the figure ('… جندي بحلول أيلول 2025'); not one in a later clause
+        near = [x for x in tes if x.end <= q.start or 0 <= x.start - q.end <= 25]
+        near.sort(key=lambda x: min(abs(x.start - q.end), abs(q.start - x.end)))
+        te = near[0] if near else None
+        if hist:
+            basis = "historical"
+        elif te is not None:
+            basis = "stated in sentence"
+        else:
+            basis = "article date"
+        if te is not None and basis != "article date":
+            date, prec = te.iso(), te.precision
+        elif basis == "article date" and anchor is not None:
+            date, prec = pub[:10], aprec
+        else:
+            date, prec = "", ""
+        claimed = ""
+        for a in attrib:  # 'حسب تقرير The Washington Post'
+            tail = text[a.end:_clause_end(text, a.end)].strip(" :\"“”«»،,")
+            claimed = tail[:80]
+            break
+        out.append({
+            "troop_id": "", "doc_id": doc_id, "sentence_id": sid,
+            "start": s0 + q.start, "end": s0 + q.end, "evidence": text, "surface": q.surface,
+            "value": q.value, "value_max": q.value_max if q.value_max is not None else pd.NA,
+            "qualifier": q.qualifier, "unit": unit, "country": country, "force": force,
+            "date": date, "date_precision": prec, "date_basis": basis, "claimed_by_source": claimed,
+        })
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# merging
+# ----------------------------------------------------------------------------------------
+def _bounds(date: str, date_end: str = "", precision: str = "") -> tuple[dt.date, dt.date] | None:
+    """First and last day covered by an ISO date ('2021', '2021-04', '2021-04-07') and an
+    optional ISO end ('2023-08-07' … '2023-08-08'; 'period' precision)."""
+    def one(x: str):
+        a, p = parse_anchor(x)
+        if a is None:
+            return None
+        return _interval(a.year, a.month if p in ("month", "day") else None, a.day if p == "day" else None)[:2]
+    if not date or (isinstance(date, float) and pd.isna(date)):
+        return None
+    x = one(str(date))
+    if x is None:
+        return None
+    lo, hi = x
+    if date_end and not (isinstance(date_end, float) and pd.isna(date_end)):
+        y = one(str(date_end))
+        if y is not None:
+            hi = y[1]
+    return lo, hi
+
+
+def dates_compatible(a: tuple[str, str, str], b: tuple[str, str, str], tol: int = DATE_TOLERANCE_DAYS) -> bool:
+    """Do two stated dates (date, date_end, precision) describe the same time? Their
+    intervals overlap once widened by ``tol`` days ("April 2021" ~ "2021-04-07";
+    "2021" ~ "2021-12-31"; "2021-04-03" !~ "2021-04-07")."""
+    x, y = _bounds(*a), _bounds(*b)
+    if x is None or y is None:
+        return False
+    t = dt.timedelta(days=tol if a[2] == "day" and b[2] == "day" else 0)
+    return x[0] - t <= y[1] and y[0] - t <= x[1]
+
+
+def _topics_ok(a: str, b: str) -> bool:
+    return not a or not b or a == b
+
+
+def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Cluster milestone mentions into milestones.
+
+    Rule (general, no special cases):
+
+    1. Inside a document, mentions are read in text order. A mention joins a cluster of the
+       same ``kind`` and ``series`` when (a) both carry the same round number, or (b) its
+       stated date is compatible with the cluster's (:func:`dates_compatible`) and topics do
+       not conflict and round numbers do not conflict, or (c) it has neither a round nor a
+       date: it then joins the nearest preceding cluster of that kind/series (else the
+       nearest following one).
+    2. Across documents, clusters of the same kind/series merge when they carry the same
+       round number, or when neither round conflicts and both have stated dates that are
+       compatible and topics that do not conflict. Clusters with neither round nor date stay
+       separate (nothing links them safely).
+
+    The milestone's date is the most precise stated date (ties: most frequent, then
+    earliest); every distinct stated date is listed in ``dates_reported`` and
+    ``date_disagreement`` is true when two of them are not compatible.
+    """
+    if mentions is None or mentions.empty:
+        return {"milestones": pd.DataFrame(columns=MILESTONE_COLUMNS),
+                "milestone_sources": pd.DataFrame(columns=SOURCE_COLUMNS)}
+    m = mentions.copy().reset_index(drop=True)
+    m["pubkey"] = m["published"].fillna("").astype(str)
+    if "completed" not in m:
+        m["completed"] = False
+    m = m.sort_values(["pubkey", "doc_id", "start", "trigger_start", "kind", "series"]).reset_index(drop=True)
+
+    def rnd(v):
+        return None if v is None or pd.isna(v) else int(v)
+
+    # --- step 1: per document
+    clusters: list[dict] = []
+    for doc_id, g in m.groupby("doc_id", sort=False):
+        local: list[dict] = []
+        pending: list[int] = []
+        for i, row in g.iterrows():
+            r, d = rnd(row["round_number"]), (row["date"], row["date_end"], row["date_precision"])
+            if row.get("date_basis", "") == "vague relative":
+                row = row.copy()
+                row["date"] = ""  # 'قبل أيام' does not identify an event; clustered as undated
+            target = None
+            cands = [c for c in local if c["kind"] == row["kind"] and c["series"] == row["series"]]
+            if r is not None:
+                target = next((c for c in cands if c["round"] == r), None)
+                if target is None:
+                    target = next((c for c in cands if c["round"] is None and c["dates"]
+                                   and any(dates_compatible(d, x) for x in c["dates"])
+                                   and _topics_ok(c["topic"], row["topic"])), None)
+            elif row["date"]:
+                target = next((c for c in cands if c["dates"] and any(dates_compatible(d, x) for x in c["dates"])
+                               and _topics_ok(c["topic"], row["topic"])), None)
+                if target is None and row["status"] == "planned" and row["kind"] != "deadline":
+                    # a rescheduled plan is still the same plan (its dates are all listed)
+                    target = next((c for c in cands if c["planned"] and c["round"] is None), None)
+            else:
+                if cands:
+                    ok = [c for c in cands if _topics_ok(c["topic"], row["topic"])] or cands
+                    target = max(ok, key=lambda c: max(m.loc[j, "start"] for j in c["rows"]))
+                else:
+                    pending.append(i)
+                    continue
+            if target is None:
+                target = {"kind": row["kind"], "series": row["series"], "round": r, "dates": [],
+                          "topic": row["topic"], "rows": [], "docs": {doc_id}, "planned": False}
+                local.append(target)
+            _add(target, i, row)
+        for i in pending:  # undated, unnumbered mentions before any cluster of their kind
+            row = m.loc[i]
+            cands = [c for c in local if c["kind"] == row["kind"] and c["series"] == row["series"]
+                     and _topics_ok(c["topic"], row["topic"])]
+            if cands:
+                after = [c for c in cands if min(m.loc[j, "start"] for j in c["rows"]) > row["start"]]
+                target = after[0] if after else cands[-1]
+            else:
+                target = {"kind": row["kind"], "series": row["series"], "round": None, "dates": [],
+                          "topic": row["topic"], "rows": [], "docs": {doc_id}, "planned": False}
+                local.append(target)
+            _add(target, i, row)
+        clusters += local
+
+    # --- step 2: across documents (union-find)
+    parent = list(range(len(clusters)))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a in range(len(clusters)):
+        for b in range(a + 1, len(clusters)):
+            ca, cb = clusters[a], clusters[b]
+            if ca["kind"] != cb["kind"] or ca["series"] != cb["series"] or ca["docs"] & cb["docs"]:
+                continue
+            same = False
+            if ca["round"] is not None and cb["round"] is not None:
+                same = ca["round"] == cb["round"]
+            elif ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"]):
+                same = any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"])
+            if same:
+                parent[find(b)] = find(a)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(clusters)):
+        groups.setdefault(find(i), []).append(i)
+
+    ms_rows, src_rows = [], []
+    for members in groups.values():
+        idx = sorted({j for c in members for j in clusters[c]["rows"]},
+                     key=lambda j: (m.loc[j, "pubkey"], m.loc[j, "doc_id"], m.loc[j, "start"]))
+        sub = m.loc[idx]
+        first = sub.iloc[0]
+        mid = "ms_" + hashlib.sha1(
+            f"{first['doc_id']}|{first['start']}|{first['trigger_start']}|{first['kind']}|{first['series']}".encode("utf-8")).hexdigest()[:10]
+        rounds = sorted({int(x) for x in sub["round_number"].dropna()})
+        dated = sub[sub["date"] != ""]
+        if len(dated):
+            prec_rank = {"day": 0, "month": 1, "year": 2}
+            counts = dated["date"].value_counts()
+            best = sorted(dated.itertuples(), key=lambda r: (prec_rank.get(r.date_precision, 3),
+                                                             -counts[r.date], r.date))[0]
+            date, date_end, prec = best.date, best.date_end, best.date_precision
+        else:
+            date = date_end = prec = ""
+        reported = sorted({(r.date, r.date_end, r.date_precision) for r in dated.itertuples()})
+        disagreement = any(not dates_compatible(x, y) for x in reported for y in reported)
+        fmts = sorted({f for f in sub["format"] if f})
+        parts = sorted({p for ps in sub["participants"] for p in str(ps).split("|") if p})
+        # outcome: prefer a held mention that names the round, then text order
+        pref = sorted(sub.itertuples(), key=lambda r: (r.status != "held", pd.isna(r.round_number),
+                                                       r.pubkey, r.doc_id, r.start))
+        outcome = next((r.outcome for r in pref if r.outcome), "")
+        topics = [t for t in sub["topic"] if t]
+        statuses = set(sub["status"])
+        pubs = sorted(p for p in sub["pubkey"] if p)
+        ms_rows.append({
+            "milestone_id": mid, "kind": first["kind"], "series": first["series"],
+            "round_number": rounds[0] if len(rounds) == 1 else ("|".join(map(str, rounds)) if rounds else pd.NA),
+            "status": "held" if "held" in statuses else "planned",
+            "date": date, "date_end": date_end, "date_precision": prec,
+            "dates_reported": "|".join(x[0] + (f"/{x[1]}" if x[1] else "") for x in reported),
+            "date_disagreement": bool(disagreement),
+            "format": "|".join(fmts), "participants": "|".join(parts), "outcome": outcome,
+            "topic": max(set(topics), key=lambda t: (topics.count(t), t)) if topics else "",
+            "completed": bool(sub["completed"].astype(bool).any()),
+            "n_sources": len(sub), "doc_ids": "|".join(sorted(set(sub["doc_id"]))),
+            "first_reported": pubs[0] if pubs else "", "last_reported": pubs[-1] if pubs else "",
+            "doc_id": first["doc_id"], "start": int(first["start"]), "end": int(first["end"]),
+            "evidence": first["evidence"],
+        })
+        for r in sub.itertuples():
+            src_rows.append({
+                "milestone_id": mid, "doc_id": r.doc_id, "sentence_id": r.sentence_id,
+                "start": int(r.start), "end": int(r.end), "trigger": r.trigger, "kind": r.kind,
+                "status": r.status, "date_as_stated": r.date_as_stated, "date": r.date,
+                "date_precision": r.date_precision, "published": r.published, "evidence": r.evidence,
+            })
+    ms = pd.DataFrame(ms_rows, columns=MILESTONE_COLUMNS)
+    ms["_sort"] = ms["date"].replace("", "9999")
+    ms = ms.sort_values(["_sort", "kind", "milestone_id"]).drop(columns="_sort").reset_index(drop=True)
+    src = pd.DataFrame(src_rows, columns=SOURCE_COLUMNS).sort_values(
+        ["milestone_id", "doc_id", "start", "trigger"]).reset_index(drop=True)
+    return {"milestones": ms, "milestone_sources": src}
+
+
+def _add(cluster: dict, i: int, row) -> None:
+    cluster["rows"].append(i)
+    if row["status"] == "planned" and row["date"]:
+        cluster["planned"] = True
+    if row["date"]:
+        cluster["dates"].append((row["date"], row["date_end"], row["date_precision"]))
+    if cluster["round"] is None and row["round_number"] is not None and not pd.isna(row["round_number"]):
+        cluster["round"] = int(row["round_number"])
+    if not cluster["topic"] and row["topic"]:
+        cluster["topic"] = row["topic"]
+
+
+# ----------------------------------------------------------------------------------------
+# deadline status
+# ----------------------------------------------------------------------------------------
+def deadline_status(milestones: pd.DataFrame, troop_levels: pd.DataFrame | None = None,
+                    as_of: str | None = None) -> pd.DataFrame:
+    """Set each deadline against what the other milestones (and troop levels) report.
+
+    For a deadline with end date E (the last day of its stated interval), topic T, first
+    reported on P:
+
+    * **met** — a held (not planned) announcement on topic T whose sentence reports
+      completion (``completion`` words: أنهت، انتهاء، انسحبت …), dated from a year before E
+      up to E + ``DEADLINE_GRACE_DAYS``;
+    * **moved** — another deadline on topic T whose end date differs from E by more than
+      ``DEADLINE_GRACE_DAYS`` and that was first reported later than P (a newer date for the
+      same promise);
+    * **contradicted** — for a withdrawal promise: a troop level of the same force in Iraq
+      dated (or reported) after E;
+    * **pending** — no such evidence and E is after ``as_of`` (default: the latest
+      publication date among the milestones' sources);
+    * **unknown** — no such evidence and E has passed.
+
+    Precedence: met, then contradicted, then moved, then pending/unknown. The row names the
+    evidence milestone (or troop row) so a reader can check it.
+    """
+    cols = STATUS_COLUMNS
+    if milestones is None or milestones.empty:
+        return pd.DataFrame(columns=cols)
+    ms = milestones.copy()
+    if as_of is None:
+        pubs = [p for p in ms.get("last_reported", pd.Series(dtype=str)).fillna("") if p]
+        as_of = max(pubs) if pubs else max((d for d in ms["date"] if d), default="")
+    as_of_d = _bounds(as_of, "", "day" if len(as_of) == 10 else ("month" if len(as_of) == 7 else "year"))
+    as_of_end = as_of_d[1] if as_of_d else None
+    rows = []
+    deadlines = ms[ms["kind"] == "deadline"]
+    for d in deadlines.itertuples():
+        b = _bounds(d.date, d.date_end, d.date_precision)
+        if b is None:
+            continue
+        E = b[1]
+        grace = dt.timedelta(days=DEADLINE_GRACE_DAYS)
+        status, rule, ev = "", "", None
+        # met: an announcement that the thing was done, on the same topic, dated within the
+        # year before the deadline or its grace period
+        done = ms[(ms["kind"] == "announcement") & (ms["status"] == "held") & (ms["topic"] == d.topic)]
+        if "completed" in done:
+            done = done[done["completed"].astype(bool)]
+        for a in done.itertuples():
+            ab = _bounds(a.date, a.date_end, a.date_precision)
+            if ab and E - dt.timedelta(days=365) <= ab[0] <= E + grace:
+                status, rule, ev = "met", "announcement of completion on the same topic dated by the deadline", a
+                break
+        # contradicted
+        if not status and d.topic == "withdrawal" and troop_levels is not None and len(troop_levels):
+            for t in troop_levels.itertuples():
+                tb = _bounds(str(t.date), "", str(t.date_precision)) if t.date else None
+                if t.country == "Iraq" and tb and tb[0] > E:
+                    status, rule = "contradicted", "troops reported in Iraq after the withdrawal deadline"
+                    ev = t
+                    break
+        # moved
+        if not status:
+            for o in deadlines.itertuples():
+                if o.milestone_id == d.milestone_id or o.topic != d.topic:
+                    continue
+                ob = _bounds(o.date, o.date_end, o.date_precision)
+                if ob and abs((ob[1] - E).days) > DEADLINE_GRACE_DAYS and str(o.first_reported) > str(d.first_reported):
+                    status, rule, ev = "moved", "a later-reported deadline on the same topic with another date", o
+                    break
+        if not status:
+            if as_of_end is not None and E > as_of_end:
+                status, rule = "pending", "deadline after the latest source date; no evidence yet"
+            else:
+                status, rule = "unknown", "deadline passed; no source reports the outcome"
+        rows.append({
+            "milestone_id": d.milestone_id, "deadline_date": E.isoformat() if d.date_precision in ("day", "period") else d.date, "date_precision": d.date_precision,
+            "topic": d.topic, "status": status, "rule": rule,
+            "evidence_milestone_id": getattr(ev, "milestone_id", getattr(ev, "troop_id", "")) if ev is not None else "",
+            "evidence_doc_id": ev.doc_id if ev is not None else "",
+            "evidence_start": int(ev.start) if ev is not None else pd.NA,
+            "evidence_end": int(ev.end) if ev is not None else pd.NA,
+            "evidence": ev.evidence if ev is not None else "",
+            "doc_id": d.doc_id, "start": d.start, "end": d.end, "outcome": d.outcome,
+        })
+    return pd.DataFrame(rows, columns=cols).sort_values(["deadline_date", "milestone_id"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------
+# stage
+# ----------------------------------------------------------------------------------------
+def run_stage(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Milestones stage: per-document extraction, cross-document merge, deadline status."""
+    sentences = tables["sentences"]
+    documents = tables.get("documents")
+    mentions_df = tables.get("mentions")
+    pub = {}
+    if documents is not None and len(documents):
+        for r in documents.itertuples(index=False):
+            p = getattr(r, "published", "")
+            pub[r.doc_id] = "" if p is None or (not isinstance(p, str) and pd.isna(p)) else str(p)
+    mention_frames, troop_frames = [], []
+    for doc_id in sorted(sentences["doc_id"].unique()):
+        sdf = sentences[sentences["doc_id"] == doc_id]
+        mdf = mentions_df[mentions_df["doc_id"] == doc_id] if mentions_df is not None and len(mentions_df) else None
+        res = extract_doc(doc_id, pub.get(doc_id, ""), sdf, mdf)
+        mention_frames.append(res["milestone_mentions"])
+        troop_frames.append(res["troop_levels"])
+    mentions = pd.concat(mention_frames, ignore_index=True) if mention_frames else pd.DataFrame(columns=MENTION_COLUMNS)
+    merged = merge_milestones(mentions)
+    troops = pd.concat(troop_frames, ignore_index=True) if troop_frames else pd.DataFrame(columns=TROOP_COLUMNS)
+    troops = troops.sort_values(["doc_id", "start", "end"]).reset_index(drop=True)
+    troops["troop_id"] = [f"tl_{hashlib.sha1(f'{r.doc_id}|{r.start}|{r.end}'.encode()).hexdigest()[:10]}"
+                          for r in troops.itertuples()]
+    status = deadline_status(merged["milestones"], troops)
+    return {"milestones": merged["milestones"], "milestone_sources": merged["milestone_sources"],
+            "troop_levels": troops, "deadline_status": status}
