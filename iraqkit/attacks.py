@@ -1,0 +1,1121 @@
+"""Attacks stage: incidents, aggregate claims and threats, extracted from sentences.
+
+Each row of ``attacks`` is one **incident** (one attack on a day or in a stated window), one
+**aggregate** claim (a count of attacks over a period, with its source; sub-counts point to
+their parent with ``parent_event_id``) or one **threat** (a threat, demand, expectation,
+hypothetical or denial about attacks — kept apart, never counted as an attack).
+
+Everything comes out of the text with provenance: ``doc_id``, ``start``/``end`` into the
+original file and the verbatim evidence sentence. Curated knowledge lives in data files:
+``data/gazetteers/places.csv`` (places with coordinates, a source per row),
+``data/lexicons/weapons.csv`` (weapon → ACLED event/sub-event type) and
+``data/lexicons/attack_*.csv`` (triggers, threat/denial cues, source cues, target nouns,
+place exclusions).
+
+Rules (each tested in ``tests/test_attacks.py``):
+
+1. A sentence is a candidate when it holds an attack trigger (``attack_triggers.csv``).
+2. A trigger preceded (within a few words) by a threat/future/expectation/hypothetical/
+   demand/denial cue (``attack_cues.csv``) — ``ستوجه ضربات``، ``هددت``، ``من المتوقع
+   استئناف الهجمات``، ``لم تستهدف``، ``في حال`` — makes a ``threat`` row, not an incident.
+   ``قد`` counts only before an imperfect verb (``قد تواجه``), not before a perfect one
+   (``وقد تعرضت`` is a fact).
+3. A count whose counted noun is an attack noun (``63 هجوماً``، ``أكثر من 200 هجوم``) is an
+   ``aggregate``. Counts introduced by ``منها``/``من بينها`` are sub-counts of the count before.
+4. Otherwise the sentence is an ``incident`` only if it is anchored: a casualty figure
+   (a person count after a kill/injury word), a munition count (``15 صاروخ``), a named victim
+   of a killing (``اغتيال … قاسم سليماني``), or a resolved date when the trigger is a single
+   attack (singular noun or perfect verb). Plural mentions without a count (``الهجمات``،
+   ``استهدافات القواعد``) are background, not rows.
+5. Dates come from :mod:`iraqkit.dates` against the article's publication date, plus three
+   sentence-context rules here: ``بعد N (ساعة|يوم) من <event>`` (the event is N before the
+   date of the previous sentence), ``بعد (أقل من) N ساعة، <event>`` (N after it) and
+   ``الشهر/العام نفسه`` (the month/year of the previous sentence's date).
+6. Location: gazetteer places in the sentence; places after a locative (في، قرب، ب، على …)
+   first, then the most specific kind (base > airport > embassy > zone > city > province >
+   region > country), then the nearest to the trigger.
+7. Perpetrator/target actors come from the ``mentions`` table of the same sentence when it
+   exists (see :func:`_actors_for`); otherwise they stay null.
+
+Cross-document merging (:func:`merge_events`) is documented there.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+import pandas as pd
+
+from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
+from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
+from .paths import GAZETTEERS, LEXICONS
+
+ATTACK_COLUMNS = [
+    "event_id", "doc_id", "sentence_id", "start", "end", "evidence", "kind", "n_attacks", "qualifier",
+    "parent_event_id", "killed", "killed_qualifier", "injured", "injured_qualifier",
+    "date_start", "date_end", "date_precision", "date_rule", "weapon", "event_type", "sub_event_type",
+    "perpetrator_actor_id", "target", "target_actor_id", "location", "place_id", "place_ids",
+    "latitude", "longitude", "geo_precision", "claimed_by_source", "victims", "munitions",
+    "threat_cue", "n_sources",
+]
+SOURCE_COLUMNS = ["event_id", "doc_id", "start", "end", "evidence"]
+
+KIND_RANK = {"base": 0, "airport": 1, "embassy": 2, "zone": 3, "city": 4, "province": 5,
+             "region": 6, "country": 7}
+GEO_PRECISION = {"base": "site", "airport": "site", "embassy": "site", "zone": "zone", "city": "city",
+                 "province": "province", "region": "region", "country": "country"}
+PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "period": 3, "year": 4}
+
+_WC = "[" + WORD_CHARS + "]"
+_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|" + _WC + "+")
+
+ATTACK_NOUN_LEMMAS = {norm(w) for w in ("هجوم", "ضربة", "غارة", "استهداف", "اعتداء")}
+MUNITION_LEMMAS = {norm(w) for w in ("صاروخ", "قذيفة", "طائرة", "مسيرة", "عبوة")}
+PERSON_LEMMAS = {norm(w) for w in ("جندي", "عسكري", "مدني", "شخص", "عنصر", "فرد", "مقاتل", "ضابط",
+                                   "متعاقد", "موظف", "مستشار", "قتيل", "جريح", "مصاب", "أمريكي")}
+KILL_WORDS = {norm(w) for w in ("قتل", "قتلت", "قتلوا", "مقتل", "مصرع", "قتيل", "قتلى", "قتلي", "يقتل",
+                                "استشهاد", "اغتيال", "مقتلهم")}
+INJURY_WORDS = {norm(w) for w in ("إصابة", "اصابة", "أصيب", "اصيب", "جرح", "جرحى", "إصابات", "اصابات",
+                                  "جريح", "يصاب", "بإصابة", "مصابين")}
+#: words that introduce a sub-count of the count before ("63 هجوماً، منها 41 …")
+SUBCOUNT_WORDS = {norm(w) for w in ("منها", "منهم", "بينها", "بينهم")}
+#: words after a killing trigger that start the description of a named person
+TITLE_WORDS = {norm(w) for w in (
+    "قائد", "القائد", "رئيس", "زعيم", "القيادي", "قيادي", "الأمين", "امين", "نائب", "مؤسس", "مسؤول",
+    "المسؤول", "الجنرال", "اللواء", "العميد", "الشيخ", "أمير", "والقيادي", "وقائد", "ونائب",
+    "المتحدث", "مستشار", "القادة", "قادة")}
+#: tokens that are never part of a person's name (titles, function words, generic nouns)
+NOT_NAME = TITLE_WORDS | {norm(w) for w in (
+    "فيلق", "التابع", "في", "من", "على", "عن", "إلى", "الى", "مع", "حركة", "حركه", "المكتب", "السياسي",
+    "الولايات", "المتحدة", "الأمريكية", "الحرس", "الثوري", "بضربة", "بضربه", "قرب", "بعد", "قبل",
+    "عقب", "إثر", "جنود", "جندي", "جنديين", "عناصر", "العام", "الماضي", "يوم", "أمس", "اليوم",
+    "التنظيم", "الميليشيات", "المسلحون", "كتائب", "حزب", "الله", "جماعة", "فصائل", "قوات",
+    "الأمر", "بإصداره", "الإيراني", "العراقي", "البارز", "الشعبي", "الحشد", "العام", "لـ")}
+LOCATIVES = {norm(w) for w in ("في", "قرب", "على", "داخل", "عند", "شمال", "جنوب", "شرق", "غرب",
+                               "بمحافظة", "بمدينة", "مدينة", "محافظة", "قاعدة", "قاعدتي", "بقاعدة",
+                               "شمالي", "جنوبي", "شرقي", "غربي", "بالقرب", "ضواحي", "أطراف")}
+TEMPORAL_REF = {norm(w) for w in ("بعد", "عقب", "منذ", "إثر", "اثر", "قبل", "أعقاب", "اعقاب")}
+SINGLE_ROLES = {"attack_noun", "attack_verb", "killing", "killing_named", "weak_verb"}
+#: "أعلنت … مسؤوليتها عن استهداف …", "تبنت": a claim of responsibility points at one attack
+RESPONSIBILITY_RE = re.compile(r"(?<![" + WORD_CHARS + r"])(?:مسووليتها|مسووليته|مسووليتهم|تبنت|تبني|تبنوا)"
+                               r"(?![" + WORD_CHARS + r"])")
+COUNT_NOUN_TRIGGERS = {norm(w) for w in ("هجوم", "هجوما", "ضربة", "غارة", "تفجير", "انفجار", "كمين")}
+#: words that name a site's type at the start of a gazetteer match (قاعدة عين الأسد)
+SITE_HEADS = ("قاعده", "مطار", "معسكر", "السفاره", "القنصليه", "حقل", "مدينه", "محافظه", "قضاء")
+
+
+# --- curated data ----------------------------------------------------------------------------
+def _read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def load_places() -> pd.DataFrame:
+    """The place gazetteer (``data/gazetteers/places.csv``)."""
+    df = _read_csv(GAZETTEERS / "places.csv")
+    df["latitude"] = df["latitude"].astype(float)
+    df["longitude"] = df["longitude"].astype(float)
+    return df
+
+
+@lru_cache(maxsize=None)
+def _place_matcher() -> TermMatcher:
+    terms: list[tuple[str, str]] = []
+    for r in _read_csv(LEXICONS / "attack_place_exclusions.csv").itertuples():
+        terms.append((r.term, "__skip__"))
+    for r in load_places().itertuples():
+        for t in [r.name_ar, *r.aliases_ar.split("|")]:
+            if t.strip():
+                terms.append((t.strip(), r.place_id))
+    return TermMatcher(terms)
+
+
+@lru_cache(maxsize=None)
+def load_weapons() -> pd.DataFrame:
+    df = _read_csv(LEXICONS / "weapons.csv")
+    df["specificity"] = df["specificity"].astype(int)
+    return df
+
+
+@lru_cache(maxsize=None)
+def _weapon_matcher() -> TermMatcher:
+    terms = []
+    for r in load_weapons().itertuples():
+        for t in r.aliases_ar.split("|"):
+            terms.append((t.strip(), r.weapon))
+    return TermMatcher(terms)
+
+
+@lru_cache(maxsize=None)
+def _weapon_info() -> dict[str, tuple[str, str, int]]:
+    return {r.weapon: (r.event_type, r.sub_event_type, r.specificity) for r in load_weapons().itertuples()}
+
+
+@lru_cache(maxsize=None)
+def _trigger_matcher() -> TermMatcher:
+    return TermMatcher([(r.term, r.role) for r in _read_csv(LEXICONS / "attack_triggers.csv").itertuples()])
+
+
+@lru_cache(maxsize=None)
+def _cues() -> dict[str, tuple[str, str]]:
+    """normalised cue -> (category, scope)."""
+    return {norm(r.cue): (r.category, r.scope) for r in _read_csv(LEXICONS / "attack_cues.csv").itertuples()}
+
+
+@lru_cache(maxsize=None)
+def _source_cues() -> list[str]:
+    return sorted({norm(r.cue) for r in _read_csv(LEXICONS / "attack_sources.csv").itertuples()},
+                  key=lambda s: -len(s))
+
+
+@lru_cache(maxsize=None)
+def _target_matcher() -> TermMatcher:
+    """Target nouns; the key is the lexicon's own spelling (the matched span may drop a clitic)."""
+    return TermMatcher([(r.term, r.term) for r in _read_csv(LEXICONS / "attack_targets.csv").itertuples()])
+
+
+# --- dates adapter -------------------------------------------------------------------------
+def _to_date(v) -> dt.date | None:
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v == "":
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10])
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Time:
+    start: int          # sentence-local original offsets
+    end: int
+    surface: str
+    date_start: dt.date | None
+    date_end: dt.date | None
+    precision: str
+    rule: str
+
+
+def _time_expressions(text: str, anchor: dt.date | None) -> list[_Time]:
+    """Adapter over :func:`iraqkit.dates.resolve_time_expressions` (empty if the module is absent)."""
+    try:
+        from . import dates as dates_mod
+    except ImportError:  # pragma: no cover - dates.py is written by another stage
+        return []
+    fn = getattr(dates_mod, "resolve_time_expressions", None)
+    if fn is None:  # pragma: no cover
+        return []
+    out = []
+    for te in fn(text, anchor):
+        out.append(_Time(int(te.start), int(te.end), str(getattr(te, "surface", text[te.start:te.end])),
+                         _to_date(getattr(te, "date_start", None)), _to_date(getattr(te, "date_end", None)),
+                         str(getattr(te, "precision", "") or ""), str(getattr(te, "rule", "") or "")))
+    return out
+
+
+_SAME_PERIOD = re.compile(r"(?:في\s+)?(?:نفس\s+(الشهر|العام|السنه|اليوم|الاسبوع)|"
+                          r"(الشهر|العام|السنه|اليوم|الاسبوع)\s+(?:نفسه|ذاته|نفسها|ذاتها))")
+_UNIT_DAYS = {"ساعه": 1 / 24, "يوم": 1, "اسبوع": 7, "شهر": 30}
+
+
+def _same_period(nt: Normalized, prev: _Time | None) -> list[_Time]:
+    """'في الشهر نفسه' → the month (year, day …) of the previous sentence's date."""
+    out = []
+    if prev is None or prev.date_start is None:
+        return out
+    for m in _SAME_PERIOD.finditer(nt.text):
+        unit = m.group(1) or m.group(2)
+        d = prev.date_start
+        if unit == "الشهر":
+            s = d.replace(day=1)
+            e = (s + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            prec = "month"
+        elif unit in ("العام", "السنه"):
+            s, e, prec = dt.date(d.year, 1, 1), dt.date(d.year, 12, 31), "year"
+        elif unit == "الاسبوع":
+            s, e, prec = d, d + dt.timedelta(days=6), "week"
+        else:
+            s, e, prec = d, d, "day"
+        a, b = nt.span(m.start(), m.end())
+        out.append(_Time(a, b, nt.original[a:b], s, e, prec, "same_period_as_previous_sentence"))
+    return out
+
+
+# --- helpers -------------------------------------------------------------------------------
+@dataclass
+class _Tok:
+    s: int  # normalised offsets
+    e: int
+    t: str
+
+
+def _tokens(nt: Normalized) -> list[_Tok]:
+    return [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN_RE.finditer(nt.text)]
+
+
+def _norm_index(nt: Normalized, orig_pos: int) -> int:
+    """Index in the normalised text of the first character at or after an original offset."""
+    lo, hi = 0, len(nt.offsets) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if nt.offsets[mid] < orig_pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _tok_index(toks: list[_Tok], npos: int) -> int:
+    for i, t in enumerate(toks):
+        if t.e > npos:
+            return i
+    return len(toks)
+
+
+def _strip_proclitic(t: str) -> str:
+    return re.sub(r"^(?:[وف]?[بلك]?ال|[وف]?لل|[وف])(?=..)", "", t)
+
+
+def _strip_all_clitics(t: str) -> str:
+    """Also drop a bare ب/ل/ك (باستمرار → استمرار); at least three letters must remain."""
+    return re.sub(r"^(?:[وف]?[بلك]?ال|[وف]?لل|[وف]?[بلك]|[وف])(?=...)", "", t)
+
+
+@dataclass
+class _Trigger:
+    start: int  # sentence-local original offsets
+    end: int
+    role: str
+    term: str
+    ti: int     # token index
+    cue: str = ""
+    cue_category: str = ""
+
+
+def _cue_for(toks: list[_Tok], ti: int, sent_cues: list[tuple[str, str]]) -> tuple[str, str]:
+    """The threat/denial cue governing the trigger at token ``ti`` ('' if none)."""
+    cues = _cues()
+    # multi-word cues are matched on the joined window
+    lo = max(0, ti - 10)
+    window = [t.t for t in toks[lo:ti]]
+    for k in range(len(window) - 1, -1, -1):
+        dist = len(window) - k
+        w = window[k]
+        two = " ".join(window[k:k + 2])
+        for cand in (two, w, _strip_all_clitics(w)):
+            if cand in cues:
+                cat, scope = cues[cand]
+                if scope != "before":
+                    continue
+                if cat == "denial" and dist > 3:
+                    continue
+                if cat == "hypothetical_qad":
+                    nxt = window[k + 1] if k + 1 < len(window) else toks[ti].t
+                    prev = window[k - 1] if k > 0 else ""
+                    if prev in ("كان", "كانت") or not _imperfect(nxt):
+                        continue
+                    cat = "hypothetical"
+                return cand, cat
+    for cand, cat in sent_cues:
+        return cand, cat
+    return "", ""
+
+
+def _imperfect(word: str) -> bool:
+    """A rough test for an imperfect (present/future) verb after قد: يفعل، تفعل، نفعل."""
+    if not word or word[0] not in "يتن":
+        return False
+    if word[0] == "ت" and (word.endswith("ت") or word.endswith("وا")):
+        return False  # perfect tafa''ala forms: تعرضت، تحولت
+    return True
+
+
+def _sentence_scope_cues(nt: Normalized) -> list[tuple[str, str]]:
+    out = []
+    for cue, (cat, scope) in _cues().items():
+        if scope == "sentence" and re.search(r"(?<!" + _WC + ")" + re.escape(cue) + r"(?!" + _WC + ")", nt.text):
+            out.append((cue, cat))
+    return out
+
+
+# --- places, weapons, sources ---------------------------------------------------------------
+@dataclass
+class _Place:
+    place_id: str
+    start: int
+    end: int
+    locative: bool
+
+
+def _places(nt: Normalized, toks: list[_Tok]) -> list[_Place]:
+    out = []
+    for m in _place_matcher().finditer_normalized(nt):
+        if m.key == "__skip__":
+            continue
+        ns = _norm_index(nt, m.start)
+        ti = _tok_index(toks, ns)
+        attached = nt.text[toks[ti].s:ns] if ti < len(toks) else ""
+        prev = toks[ti - 1].t if ti > 0 else ""
+        loc = ("ب" in attached) or prev in LOCATIVES or _strip_proclitic(prev) in LOCATIVES \
+            or norm(m.surface).startswith(SITE_HEADS)
+        # "على قاعدتي عين الأسد في الأنبار، وحرير": a coordinated place shares the locative
+        if not loc and attached.startswith("و") and out and out[-1].locative \
+                and ti - _tok_index(toks, _norm_index(nt, out[-1].end)) <= 5:
+            loc = True
+        out.append(_Place(m.key, m.start, m.end, loc))
+    return out
+
+
+def _best_place(places: list[_Place], pos: int) -> tuple[_Place | None, list[str]]:
+    if not places:
+        return None, []
+    info = load_places().set_index("place_id")
+
+    def key(p: _Place):
+        after = p.start >= pos
+        first = 0 if (p.locative and after) else 1 if p.locative else 2 if after else 3
+        return (first, KIND_RANK.get(info.at[p.place_id, "kind"], 9), abs(p.start - pos))
+    ranked = sorted(places, key=key)
+    best = ranked[0]
+    # a country/region/province first in line yields to a more specific place inside it
+    # ("قاعدة عين الأسد الجوية غربي العراق")
+    bk = info.at[best.place_id, "kind"]
+    if bk in ("country", "region", "province"):
+        inner = [p for p in ranked if KIND_RANK[info.at[p.place_id, "kind"]] < KIND_RANK[bk]
+                 and info.at[p.place_id, "country"] == info.at[best.place_id, "country"]]
+        if inner:
+            best = min(inner, key=lambda p: (KIND_RANK[info.at[p.place_id, "kind"]], key(p)))
+            ranked = [best] + [p for p in ranked if p is not best]
+    same = [p.place_id for p in ranked if key(p)[:2] == key(best)[:2]] or [best.place_id]
+    if best.place_id not in same:
+        same = [best.place_id] + same
+    return best, list(dict.fromkeys(same))
+
+
+def _weapon_in(nt: Normalized, a: int, b: int) -> str | None:
+    """Most specific weapon named in the original span [a, b) of the sentence."""
+    best = None
+    info = _weapon_info()
+    for m in _weapon_matcher().finditer_normalized(nt):
+        if m.start >= a and m.end <= b:
+            if best is None or info[m.key][2] > info[best][2]:
+                best = m.key
+    return best
+
+
+_SOURCE_HEADS = {norm(w) for w in ("وكالة", "صحيفة", "موقع", "قناة", "مصادر", "مصدر", "مسؤول", "مسؤولون",
+                                   "مسؤولين", "رويترز", "وزارة", "وزير", "بيان", "تقرير", "البنتاغون",
+                                   "البنتاجون", "واشنطن", "بغداد", "طهران", "أسوشيتد", "أسوشيتيد")}
+_SRC_STOP = {norm(w) for w in ("ان", "إن", "أن", "انه", "إنه", "أنه", "في", "على", "عن", "الى", "إلى")}
+
+
+def _claimed_by(nt: Normalized, toks: list[_Tok]) -> str | None:
+    cues = _source_cues()
+    prep = [c for c in cues if c in {norm(x) for x in ("بحسب", "حسب", "وفق", "وفقا ل", "طبقا ل", "نقلا عن")}]
+    for group in (prep, [c for c in cues if c not in prep]):
+        for i, t in enumerate(toks):
+            word = t.t
+            hit = None
+            for c in group:
+                cw = c.split(" ")
+                if len(cw) == 1 and (word == c or word == "و" + c or word == "ف" + c):
+                    hit = 1
+                elif len(cw) == 2 and i + 1 < len(toks) and word in (cw[0], "و" + cw[0]) \
+                        and toks[i + 1].t.startswith(cw[1]):
+                    hit = 2
+                if hit:
+                    break
+            if not hit:
+                continue
+            j = i + hit
+            after_cue = nt.text[toks[j - 1].e:toks[j].s] if j < len(toks) else ""
+            if re.search(r"[:\"']", after_cue):
+                continue  # 'وقال: "…"' — the speaker is not in this sentence
+            if j < len(toks) and group is not prep and toks[j].t.startswith("ب") and toks[j].t.endswith(("هم", "ه", "ها")):
+                j += 1  # "اعترفت بإصابتهم الولايات المتحدة": skip the complement
+            words = []
+            k = j
+            while k < len(toks) and len(words) < 4:
+                w = toks[k].t
+                if w in _SRC_STOP:
+                    break
+                gap = nt.text[toks[k - 1].e:toks[k].s] if k > j else ""
+                if k > j and re.search(r"[,;:.!?\"()]", gap):
+                    break
+                a, b = nt.span(toks[k].s, toks[k].e)
+                if nt.original[b - 1:b] == "\u064b" or nt.original[a:b].endswith("اً"):
+                    break  # an adverb (تباعاً) ends the source phrase
+                words.append(k)
+                k += 1
+            if words and group is not prep and not (toks[words[0]].t.startswith("ال")
+                                                   or toks[words[0]].t in _SOURCE_HEADS):
+                continue  # after a verb cue the subject must look like one (الولايات المتحدة، وكالة …)
+            if words:
+                a, _ = nt.span(toks[words[0]].s, toks[words[0]].e)
+                _, b = nt.span(toks[words[-1]].s, toks[words[-1]].e)
+                return nt.original[a:b]
+    return None
+
+
+def _target_text(nt: Normalized, pos: int) -> str | None:
+    ms = list(_target_matcher().finditer_normalized(nt))
+    if not ms:
+        return None
+    m = min(ms, key=lambda m: (min(abs(m.start - pos), abs(m.end - pos)), m.start))
+    return m.key
+
+
+# --- victims -------------------------------------------------------------------------------
+def _victims(nt: Normalized, toks: list[_Tok], ti: int, role: str) -> list[tuple[str, int]]:
+    """Named victims after a killing trigger: [(surname key, original end offset)].
+
+    After the trigger comes either a name directly (``اغتيال سليماني``، ``اغتيال قاسم
+    سليماني``) or a title phrase (``قائد فيلق القدس التابع للحرس الثوري الإيراني``: a title
+    word then words with the article, prepositions, organisation words) followed by the name.
+    A name is two tokens without the article that are neither titles, function words, places
+    nor generic nouns (``قاسم سليماني``، ``إسماعيل هنية``), or a kunya ``أبو/أبي X [الY]``;
+    a single such token counts only right after the trigger and before punctuation. After a
+    name, ``، والقيادي … <name>`` adds a second victim. The key is the name's last token.
+    Generic victims (``مقتل جنديين``، ``مقتل قيادي بحزب الله``) give no name.
+    """
+    out: list[tuple[str, int]] = []
+    n = len(toks)
+
+    def gap(i: int) -> str:  # the characters between token i-1 and token i
+        return nt.text[toks[i - 1].e:toks[i].s] if i > 0 else ""
+
+    def end_of(i: int) -> int:
+        return nt.span(toks[i].s, toks[i].e)[1]
+
+    def name_at(k: int, allow_single: bool) -> int | None:
+        """Index of the last token of a name starting at k, else None."""
+        if k >= n:
+            return None
+        t = toks[k].t
+        if re.match(r"^(?:ابو|ابي|ابا)$", t) and k + 1 < n and not re.search(r"[^\s]", gap(k + 1)):
+            last = k + 1
+            if k + 2 < n and toks[k + 2].t.startswith("ال") and not re.search(r"[^\s]", gap(k + 2)) \
+                    and toks[k + 2].t not in NOT_NAME:
+                last = k + 2
+            return last
+        if not _is_name_token(t):
+            return None
+        if k + 1 < n and _is_name_token(toks[k + 1].t) and not re.search(r"[^\s]", gap(k + 1)):
+            return k + 1
+        if allow_single and (k + 1 >= n or re.search(r"[,;:.!?()\"]", gap(k + 1))
+                             or toks[k + 1].t in ("في", "قرب", "عقب", "بعد") or toks[k + 1].t.startswith("ب")):
+            return k
+        return None
+
+    k = ti + 1
+    first = True
+    while k < n:
+        last = name_at(k, allow_single=first)
+        if last is None:
+            t = toks[k].t
+            is_title = t in TITLE_WORDS or _strip_proclitic(t) in TITLE_WORDS
+            if first and role != "killing_named" and not is_title:
+                return out
+            # skip the title phrase, up to 14 tokens, never across . ! ? : ;
+            j = k + 1
+            found = None
+            while j < min(n, k + 15):
+                if re.search(r"[.!?:;]", gap(j)):
+                    break
+                if toks[j].t in TITLE_WORDS:
+                    j += 1
+                    continue
+                cand = name_at(j, allow_single=False)
+                if cand is not None:
+                    found = (j, cand)
+                    break
+                j += 1
+            if found is None:
+                return out
+            last = found[1]
+        out.append((toks[last].t, end_of(last)))
+        first = False
+        # "، والقيادي البارز … أبي مهدي المهندس": a second victim
+        k = last + 1
+        if k < n and "," in gap(k) and (toks[k].t.startswith("و") and _strip_proclitic(toks[k].t) in TITLE_WORDS
+                                        or toks[k].t in TITLE_WORDS):
+            continue
+        break
+    return out
+
+
+@lru_cache(maxsize=None)
+def _place_tokens() -> frozenset:
+    out = set()
+    for r in load_places().itertuples():
+        for t in [r.name_ar, *r.aliases_ar.split("|")]:
+            out.update(norm(t).split(" "))
+    return frozenset(out)
+
+
+_FUNCTION_WORDS = {norm(w) for w in (
+    "ما", "هو", "هي", "وهو", "وهي", "التي", "الذي", "ان", "أن", "إن", "كان", "كانت", "قد", "لم", "لا",
+    "لن", "مع", "عن", "إلى", "على", "من", "في", "هذا", "هذه", "ذلك", "تلك", "بين", "ضد", "حيث", "كما",
+    "أي", "كل", "بعض", "عبر", "نحو", "حتى", "أو", "ثم", "سبب", "أدى", "ادى", "رد", "يوم", "أمس")}
+
+
+def _is_name_token(t: str) -> bool:
+    if len(t) < 2 or t.isdigit() or t in NOT_NAME or t in _FUNCTION_WORDS:
+        return False
+    base = _strip_proclitic(t)
+    if base in NOT_NAME or t in _place_tokens() or base in _place_tokens():
+        return False
+    if t.startswith(("ال", "وال", "بال", "لل", "و")) or t.endswith(("ين", "ون", "ات")):
+        return False
+    if t in COUNTED_NOUNS or t in MONTHS_NORM:
+        return False
+    return True
+
+
+MONTHS_NORM = {norm(m) for m in ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس",
+                                 "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر", "كانون", "شباط", "آذار", "نيسان",
+                                 "أيار", "حزيران", "تموز", "آب", "أيلول", "تشرين")}
+
+
+# --- casualties ----------------------------------------------------------------------------
+def _casualties(nt: Normalized, toks: list[_Tok], qs: list[Quantity]) -> tuple[list, list]:
+    """Person counts after a kill or injury word (within six tokens): (killed, injured)."""
+    killed, injured = [], []
+    for q in qs:
+        if q.noun not in PERSON_LEMMAS:
+            continue
+        ns = _norm_index(nt, q.number_start if q.number_end else q.start)
+        qi = _tok_index(toks, ns)
+        kind = None
+        if q.noun in {norm("قتيل")}:
+            kind = "killed"
+        elif q.noun in {norm("جريح"), norm("مصاب")}:
+            kind = "injured"
+        else:
+            for k in range(qi - 1, max(-1, qi - 11), -1):
+                w = toks[k].t
+                ws = _strip_proclitic(w) if w[0] in "وفب" else w
+                if w in KILL_WORDS or ws in KILL_WORDS:
+                    kind = "killed"
+                    break
+                if w in INJURY_WORDS or ws in INJURY_WORDS:
+                    kind = "injured"
+                    break
+        if kind == "killed":
+            killed.append(q)
+        elif kind == "injured":
+            injured.append(q)
+    return killed, injured
+
+
+# --- per document ---------------------------------------------------------------------------
+_AFTER_REF = re.compile(r"بعد\s+(?:(اقل|اكثر)\s+من\s+)?(\d+|يومين|ساعتين|اسبوعين|يوم|ساعه|اسبوع)\s*"
+                        r"(ساعه|ساعات|يوم|ايام|اسبوع|اسابيع)?\s*(من\s+)?")
+
+
+def _relative_to_previous(nt: Normalized, trig_norm: int, ref: _Time | None) -> _Time | None:
+    """'بعد يومين من اغتيال …' (event = ref − 2 days); 'بعد أقل من 24 ساعة، قُتل' (ref … ref+1)."""
+    if ref is None or ref.date_start is None or ref.precision != "day":
+        return None
+    for m in _AFTER_REF.finditer(nt.text):
+        if not (0 <= trig_norm - m.end() <= 25):
+            continue
+        qual, num, unit, of = m.group(1), m.group(2), m.group(3), m.group(4)
+        duals = {"يومين": (2, "يوم"), "ساعتين": (2, "ساعه"), "اسبوعين": (2, "اسبوع"),
+                 "يوم": (1, "يوم"), "ساعه": (1, "ساعه"), "اسبوع": (1, "اسبوع")}
+        if num in duals:
+            n, u = duals[num]
+        elif unit:
+            n, u = int(num), {"ساعات": "ساعه", "ايام": "يوم", "اسابيع": "اسبوع"}.get(unit, unit)
+        else:
+            continue
+        days = n * _UNIT_DAYS[u]
+        a, b = nt.span(m.start(), m.end())
+        if of:  # the event is the reference point: it happened `days` before the main clause
+            d = ref.date_start - dt.timedelta(days=round(days))
+            if qual or days < 1:
+                return _Time(a, b, nt.original[a:b], d - dt.timedelta(days=1), d, "period", "before_previous_date")
+            return _Time(a, b, nt.original[a:b], d, d, "day", "before_previous_date")
+        lo = ref.date_start
+        hi = ref.date_start + dt.timedelta(days=max(1, int(-(-days // 1))))
+        if qual == "اقل" or days < 1:
+            return _Time(a, b, nt.original[a:b], lo, hi, "period", "after_previous_date")
+        d = ref.date_start + dt.timedelta(days=round(days))
+        return _Time(a, b, nt.original[a:b], d, d, "day", "after_previous_date")
+    return None
+
+
+def _event_id(doc_id: str, start: int, end: int, kind: str) -> str:
+    return "atk_" + hashlib.sha1(f"{doc_id}|{start}|{end}|{kind}".encode("utf-8")).hexdigest()[:12]
+
+
+def _empty_row() -> dict:
+    return {c: None for c in ATTACK_COLUMNS}
+
+
+def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
+                mentions_df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Incidents, aggregate claims and threats in one document.
+
+    ``sentences_df``: that document's rows of ``sentences`` (doc_id, sentence_id, start, end,
+    text; offsets file-relative). ``published``: ISO date string (may be empty) — the anchor for
+    relative dates. ``mentions_df``: that document's actor mentions (optional).
+    """
+    anchor = _to_date(published)
+    rows: list[dict] = []
+    prev_time: _Time | None = None       # last resolved date in the previous sentences
+    prev_day: _Time | None = None        # last day-precision date in the previous sentences
+    sents = sentences_df.sort_values("start") if len(sentences_df) else sentences_df
+    for srow in sents.itertuples(index=False):
+        text = str(srow.text)
+        s0 = int(srow.start)
+        sid = int(srow.sentence_id)
+        nt = normalize(text)
+        times = _time_expressions(text, anchor)
+        times += _same_period(nt, prev_time)
+        trig = [m for m in _trigger_matcher().finditer_normalized(nt)]
+        if trig:
+            rows.extend(_extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day,
+                                          mentions_df))
+        # context for the next sentence
+        dated = [t for t in times if t.date_start is not None]
+        if dated:
+            prev_time = dated[-1]
+            days = [t for t in dated if t.precision == "day"]
+            if days:
+                prev_day = days[-1]
+    df = pd.DataFrame(rows, columns=ATTACK_COLUMNS)
+    return df
+
+
+def _pick_time(times: list[_Time], pos: int, exclude_since: bool = True) -> _Time | None:
+    cands = [t for t in times if t.date_start is not None]
+    if exclude_since:
+        cands = [t for t in cands if not norm(t.surface).startswith(("منذ", "حتي"))]
+    if not cands:
+        return None
+    return min(cands, key=lambda t: (min(abs(t.start - pos), abs(t.end - pos)), t.start))
+
+
+def _period(times: list[_Time], anchor: dt.date | None, nt: Normalized | None = None) -> tuple:
+    """Date window of an aggregate claim: the union of the sentence's time expressions
+    (:mod:`iraqkit.dates` already turns 'منذ X … حتى Y' and 'منذ X' into periods). A window
+    taken from the previous sentence ('منذ … في الشهر نفسه') after 'منذ' runs to the
+    publication date (open if there is none)."""
+    cands = [t for t in times if t.date_start is not None]
+    if not cands:
+        return None, None, None, None
+    s = min(t.date_start for t in cands)
+    e = max((t.date_end or t.date_start) for t in cands)
+    rule = "+".join(sorted({t.rule for t in cands if t.rule}))
+    for t in cands:
+        if t.rule.startswith("same_period") and nt is not None:
+            before = nt.text[max(0, _norm_index(nt, t.start) - 60):_norm_index(nt, t.start)]
+            if re.search(r"(?<![" + WORD_CHARS + r"])و?منذ(?![" + WORD_CHARS + r"])", before):
+                if anchor is None:
+                    return s, None, "period", rule + "+open_end"
+                return s, max(e, anchor), "period", rule + "+until_published"
+    if len(cands) == 1:
+        return s, e, cands[0].precision or None, rule
+    return s, e, "period", rule
+
+
+def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentions_df) -> list[dict]:
+    toks = _tokens(nt)
+    sent_cues = _sentence_scope_cues(nt)
+    triggers: list[_Trigger] = []
+    for m in _trigger_matcher().finditer_normalized(nt):
+        ti = _tok_index(toks, _norm_index(nt, m.start))
+        cue, cat = _cue_for(toks, ti, sent_cues)
+        triggers.append(_Trigger(m.start, m.end, m.key, m.term, ti, cue, cat))
+    qs = find_quantities_normalized(nt)
+    places = _places(nt, toks)
+    source = _claimed_by(nt, toks)
+    out: list[dict] = []
+
+    def base(kind: str, a: int, b: int) -> dict:
+        r = _empty_row()
+        r.update(doc_id=doc_id, sentence_id=sid, start=s0 + a, end=s0 + b, evidence=text, kind=kind,
+                 claimed_by_source=source, n_sources=1)
+        return r
+
+    def locate(r: dict, pos: int) -> None:
+        best, same = _best_place(places, pos)
+        if best is None:
+            return
+        info = load_places().set_index("place_id")
+        r.update(location=info.at[best.place_id, "name_en"], place_id=best.place_id,
+                 place_ids="|".join(same), latitude=float(info.at[best.place_id, "latitude"]),
+                 longitude=float(info.at[best.place_id, "longitude"]),
+                 geo_precision=GEO_PRECISION.get(info.at[best.place_id, "kind"]))
+
+    def actors(r: dict, pos: int) -> None:
+        perp, tgt = _actors_for(mentions_df, doc_id, sid, s0, pos)
+        r.update(perpetrator_actor_id=perp, target_actor_id=tgt, target=_target_text(nt, pos))
+
+    # (3) aggregate claims: counts of attacks
+    agg_qs = [q for q in qs if q.noun in ATTACK_NOUN_LEMMAS and (q.value >= 2 or q.value_max)]
+    if agg_qs:
+        parent_id = None
+        last_top = None
+        prev_end = 0
+        for qi, q in enumerate(agg_qs):
+            gap = nt.text[_norm_index(nt, prev_end):_norm_index(nt, q.start)]
+            gap_words = set(_TOKEN_RE.findall(gap))
+            if "," in gap or ";" in gap:
+                gap_words |= {","} if "," in gap else set()
+            r = base("aggregate", q.start, q.end)
+            ti = _tok_index(toks, _norm_index(nt, q.start))
+            cue, cat = _cue_for(toks, ti, sent_cues)
+            if cue:
+                r.update(kind="threat", threat_cue=f"{cat}:{cue}")
+            r["event_id"] = _event_id(doc_id, s0 + q.start, s0 + q.end, r["kind"])
+            if last_top is not None and (gap_words & SUBCOUNT_WORDS):
+                parent_id = last_top
+            elif last_top is not None and parent_id is not None and len(gap_words) <= 4 \
+                    and ("و" in gap_words or "," in gap or any(w.startswith("و") for w in gap_words)):
+                pass  # "منها 41 …، و22 …": the chain of sub-counts goes on
+            else:
+                parent_id = None
+            r["parent_event_id"] = parent_id
+            if parent_id is None:
+                last_top = r["event_id"]
+            nxt = agg_qs[qi + 1].start if qi + 1 < len(agg_qs) else len(text)
+            seg_end = min(nxt, q.end + 60)
+            w = _weapon_in(nt, q.start, seg_end)
+            if w is None and qi + 1 < len(agg_qs) and SUBCOUNT_WORDS & set(_TOKEN_RE.findall(
+                    nt.text[_norm_index(nt, q.end):_norm_index(nt, nxt)])):
+                w = None  # the parent of typed sub-counts is mixed
+            r["n_attacks"] = int(q.value)
+            r["qualifier"] = q.qualifier
+            if w:
+                et, st, _ = _weapon_info()[w]
+                r.update(weapon=w, event_type=et, sub_event_type=st)
+            ds, de, prec, rule = _period(times, anchor, nt)
+            r.update(date_start=_iso(ds), date_end=_iso(de), date_precision=prec, date_rule=rule or None)
+            locate(r, q.start)
+            actors(r, q.start)
+            out.append(r)
+            prev_end = q.end
+        return out
+
+    free = [t for t in triggers if not t.cue]
+    cued = [t for t in triggers if t.cue]
+
+    def threat_row() -> list[dict]:
+        if not cued:
+            return []
+        t = cued[0]
+        r = base("threat", t.start, t.end)
+        r.update(threat_cue=f"{t.cue_category}:{t.cue}")
+        w = _weapon_in(nt, 0, len(text))
+        if w:
+            et, st, _ = _weapon_info()[w]
+            r.update(weapon=w, event_type=et, sub_event_type=st)
+        locate(r, t.start)
+        actors(r, t.start)
+        r["event_id"] = _event_id(doc_id, r["start"], r["end"], "threat")
+        return [r]
+
+    if not free:
+        return threat_row()
+
+    # (4) incidents: anchored single attacks
+    killed, injured = _casualties(nt, toks, qs)
+    munitions = [q for q in qs if q.noun in MUNITION_LEMMAS]
+    victims_by_trigger = {id(t): _victims(nt, toks, t.ti, t.role) for t in free
+                          if t.role in ("killing", "killing_named")}
+    anchored_other = bool(killed or injured or munitions)
+    main = None
+    for t in free:
+        if t.role not in SINGLE_ROLES:
+            continue
+        is_ref = t.ti > 0 and (toks[t.ti - 1].t in TEMPORAL_REF or toks[t.ti - 1].t == "من")
+        if victims_by_trigger.get(id(t)) and is_ref and anchored_other:
+            continue  # "عقب مقتل سليماني": a time reference inside another incident's sentence
+        main = t
+        break
+    if main is None:
+        if not anchored_other:
+            return threat_row()  # plural mentions without a count: background, not a row
+        main = free[0]
+    victims = victims_by_trigger.get(id(main), [])
+    if main.role not in ("killing", "killing_named") or (anchored_other and not victims):
+        victims = []
+    weapon_named = _weapon_in(nt, 0, len(text))
+    if main.role == "weak_verb" and not (weapon_named or munitions):
+        return threat_row()  # "سقط"/"انفجر" without a weapon is not an attack
+    info = load_places().set_index("place_id")
+    site_named = any(info.at[p.place_id, "kind"] in ("base", "airport", "embassy") for p in places)
+    responsibility = bool(RESPONSIBILITY_RE.search(nt.text))
+    # date
+    ref_rule = _relative_to_previous(nt, _norm_index(nt, main.start), prev_day)
+    tm = ref_rule or _pick_time(times, main.start)
+    singular = main.role in SINGLE_ROLES
+    has_date = tm is not None and (tm.precision in ("day", "week") or singular)
+    # a named site anchors a perfect verb ("استهدفت قاعدة حرير") or a count noun ("هجوم على قاعدة
+    # عين الأسد"), not a verbal noun ("عمدت إلى استهداف المنطقة … السفارة": habitual)
+    concrete = main.role in ("attack_verb", "weak_verb") or main.term in COUNT_NOUN_TRIGGERS
+    if not (anchored_other or victims or has_date or (concrete and site_named) or (singular and responsibility)):
+        return threat_row()
+    a, b = main.start, main.end
+    for q in killed + injured + munitions:
+        a, b = min(a, q.start), max(b, q.end)
+    for _, vend in victims:
+        b = max(b, vend)
+    r = base("incident", a, b)
+    r["n_attacks"] = 1
+    r["qualifier"] = "exact"
+    if killed:
+        k = max(killed, key=lambda q: q.value)
+        r.update(killed=int(k.value), killed_qualifier=k.qualifier)
+    elif victims:
+        r.update(killed=len(victims), killed_qualifier="at_least")
+    if injured:
+        k = max(injured, key=lambda q: q.value)
+        r.update(injured=int(k.value), injured_qualifier=k.qualifier)
+    if munitions:
+        r["munitions"] = int(max(q.value for q in munitions))
+    if victims:
+        r["victims"] = "|".join(dict.fromkeys(v for v, _ in victims))
+    if tm is not None:
+        r.update(date_start=_iso(tm.date_start), date_end=_iso(tm.date_end or tm.date_start),
+                 date_precision=tm.precision or None, date_rule=tm.rule or None)
+    w = _weapon_in(nt, 0, len(text))
+    if w:
+        et, st, _ = _weapon_info()[w]
+        r.update(weapon=w, event_type=et, sub_event_type=st)
+    locate(r, main.start)
+    actors(r, main.start)
+    r["event_id"] = _event_id(doc_id, r["start"], r["end"], "incident")
+    out.append(r)
+    return out
+
+
+def _iso(d) -> str | None:
+    return d.isoformat() if isinstance(d, dt.date) else None
+
+
+# --- actors --------------------------------------------------------------------------------
+_US_SIDE = re.compile(r"(^|[_\W])(us|usa|united_states|america|american|coalition|us_aligned|western|"
+                      r"centcom|pentagon|us_forces|us_gov|us_government|us_military|nato)($|[_\W])", re.I)
+
+
+def _is_us_side(row) -> bool:
+    for col in ("alignment", "actor_id", "actor_name_en"):
+        v = getattr(row, col, None)
+        if isinstance(v, str) and _US_SIDE.search(v):
+            return True
+    return False
+
+
+def _actors_for(mentions_df, doc_id, sid, s0, pos) -> tuple[str | None, str | None]:
+    """(perpetrator_actor_id, target_actor_id) from the actor mentions of the same sentence.
+
+    Targets are US/coalition actors (alignment or id naming the US/coalition). The perpetrator
+    is the non-US actor mentioned nearest to the trigger; when the actor right after the
+    trigger is US-side (``اغتيال الولايات المتحدة …``: the agent of a verbal noun) and no
+    US-side actor is the object, the US actor is the perpetrator and the other the target.
+    """
+    if mentions_df is None or len(mentions_df) == 0:
+        return None, None
+    m = mentions_df
+    if "sentence_id" in m.columns:
+        m = m[(m["doc_id"] == doc_id) & (m["sentence_id"] == sid)]
+    else:
+        m = m[m["doc_id"] == doc_id]
+    if len(m) == 0:
+        return None, None
+    trig = s0 + pos
+    rows = sorted(m.itertuples(index=False), key=lambda r: (abs(int(r.start) - trig), int(r.start)))
+    us = [r for r in rows if _is_us_side(r)]
+    other = [r for r in rows if not _is_us_side(r)]
+    after = [r for r in rows if 0 <= int(r.start) - trig <= 12]
+    if after and _is_us_side(after[0]) and other:
+        return str(after[0].actor_id), str(other[0].actor_id)
+    perp = str(other[0].actor_id) if other else None
+    tgt = str(us[0].actor_id) if us else None
+    return perp, tgt
+
+
+# --- cross-document merging ----------------------------------------------------------------
+def _compatible(a: dict, b: dict) -> bool:
+    """Two incident rows tell the same event (see :func:`merge_events`)."""
+    va = set(str(a.get("victims") or "").split("|")) - {""}
+    vb = set(str(b.get("victims") or "").split("|")) - {""}
+    if va and vb:
+        return bool(va & vb)
+    da, db = _to_date(a.get("date_start")), _to_date(b.get("date_start"))
+    if da is None or db is None:
+        return False
+    if a.get("date_precision") not in ("day", "period") or b.get("date_precision") not in ("day", "period"):
+        return False
+    ea, eb = _to_date(a.get("date_end")) or da, _to_date(b.get("date_end")) or db
+    if (db - ea).days > 1 or (da - eb).days > 1:
+        return False
+    wa, wb = a.get("weapon"), b.get("weapon")
+    if wa and wb and wa != wb:
+        ta, tb = a.get("sub_event_type"), b.get("sub_event_type")
+        if ta != tb:
+            return False
+    pa, pb = a.get("place_id"), b.get("place_id")
+    if pa and pb and pa != pb:
+        places = load_places().set_index("place_id")
+        if places.at[pa, "country"] != places.at[pb, "country"]:
+            return False
+        ka, kb = places.at[pa, "kind"], places.at[pb, "kind"]
+        if ka != "country" and kb != "country" and KIND_RANK[ka] == KIND_RANK[kb]:
+            return False
+    ka_, kb_ = a.get("killed"), b.get("killed")
+    if _num(ka_) is not None and _num(kb_) is not None and a.get("killed_qualifier") == "exact" \
+            and b.get("killed_qualifier") == "exact" and _num(ka_) != _num(kb_):
+        return False
+    return True
+
+
+def _num(v):
+    if v is None or v is pd.NA:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v
+
+
+def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Merge incident rows that tell the same event; return (attacks, events_sources).
+
+    Merge rule (incidents only; aggregate claims and threats are never merged — two outlets'
+    counts are two claims): two incidents are one event when
+
+    * they name a common victim (surname key, ``victims``), or
+    * neither names victims, both have day- or window-precision dates at most one day apart,
+      their weapons agree (or one is unstated), their places agree (same place, or one is a
+      country containing the other, or one is unstated) and their exact death tolls agree.
+
+    Rows are grouped transitively (union-find). The merged row keeps the first source (by
+    ``doc_id``, ``start``) for ``event_id``/``doc_id``/``start``/``end``/``evidence`` and takes
+    the most precise date, the most specific place and weapon, the largest stated tolls and
+    the union of victims; ``n_sources`` counts the evidence rows, all listed in
+    ``events_sources``.
+    """
+    if df is None or len(df) == 0:
+        return (pd.DataFrame(columns=ATTACK_COLUMNS), pd.DataFrame(columns=SOURCE_COLUMNS))
+    df = df.sort_values(["doc_id", "start", "end", "kind"], kind="mergesort").reset_index(drop=True)
+    recs = [{k: (None if _num(v) is None else v) for k, v in r.items()} for r in df.to_dict("records")]
+    parent = list(range(len(recs)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    inc = [i for i, r in enumerate(recs) if r["kind"] == "incident"]
+    for x in range(len(inc)):
+        for y in range(x + 1, len(inc)):
+            i, j = inc[x], inc[y]
+            if _compatible(recs[i], recs[j]):
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(recs)):
+        groups.setdefault(find(i), []).append(i)
+    out_rows, src_rows = [], []
+    places = load_places().set_index("place_id")
+    for root in sorted(groups):
+        members = [recs[i] for i in groups[root]]
+        # the evidence shown is the most informative source; the id stays the earliest one's
+        best_src = max(members, key=lambda m: (_informative(m), -members.index(m)))
+        rep = dict(best_src)
+        rep["event_id"] = members[0]["event_id"]
+        if len(members) > 1:
+            dated = [m for m in members if m.get("date_start")]
+            if dated:
+                best = min(dated, key=lambda m: (PRECISION_RANK.get(m.get("date_precision"), 9),
+                                                 _span_days(m), m["doc_id"], m["start"]))
+                for c in ("date_start", "date_end", "date_precision", "date_rule"):
+                    rep[c] = best[c]
+            located = [m for m in members if m.get("place_id")]
+            if located:
+                best = min(located, key=lambda m: (KIND_RANK.get(places.at[m["place_id"], "kind"], 9),
+                                                   m["doc_id"], m["start"]))
+                for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
+                    rep[c] = best[c]
+            armed = [m for m in members if m.get("weapon")]
+            if armed:
+                best = max(armed, key=lambda m: (_weapon_info()[m["weapon"]][2], -members.index(m)))
+                for c in ("weapon", "event_type", "sub_event_type"):
+                    rep[c] = best[c]
+            for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):
+                stated = [m for m in members if _num(m.get(c)) is not None]
+                if stated:
+                    best = max(stated, key=lambda m: (_num(m[c]), m[q] == "exact"))
+                    rep[c], rep[q] = best[c], best[q]
+            vic = [v for m in members for v in str(m.get("victims") or "").split("|") if v]
+            rep["victims"] = "|".join(dict.fromkeys(vic)) or None
+            if rep.get("killed_qualifier") == "at_least" and vic:
+                rep["killed"] = max(int(_num(rep.get("killed")) or 0), len(set(vic)))
+            for c in ("perpetrator_actor_id", "target", "target_actor_id", "claimed_by_source", "munitions"):
+                if not rep.get(c):
+                    rep[c] = next((m[c] for m in members if m.get(c)), None)
+        rep["n_sources"] = len(members)
+        out_rows.append(rep)
+        for m in members:
+            src_rows.append({"event_id": rep["event_id"], "doc_id": m["doc_id"], "start": m["start"],
+                             "end": m["end"], "evidence": m["evidence"]})
+    attacks = pd.DataFrame(out_rows, columns=ATTACK_COLUMNS)
+    sources = pd.DataFrame(src_rows, columns=SOURCE_COLUMNS)
+    attacks = attacks.sort_values(["doc_id", "start", "end", "event_id"], kind="mergesort").reset_index(drop=True)
+    sources = sources.sort_values(["event_id", "doc_id", "start"], kind="mergesort").reset_index(drop=True)
+    for c in ("n_attacks", "killed", "injured", "munitions", "n_sources", "start", "end", "sentence_id"):
+        attacks[c] = attacks[c].astype("Int64")
+    return attacks, sources
+
+
+def _informative(m: dict) -> int:
+    """How much a source row says: stated fields plus named victims."""
+    keys = ("date_start", "place_id", "weapon", "killed", "injured", "munitions")
+    return sum(1 for k in keys if m.get(k) is not None) + len(str(m.get("victims") or "").split("|"))
+
+
+def _span_days(m: dict) -> int:
+    a, b = _to_date(m.get("date_start")), _to_date(m.get("date_end"))
+    return (b - a).days if a and b else 10**6
+
+
+# --- stage ----------------------------------------------------------------------------------
+def run_stage(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``{"attacks": …, "events_sources": …}`` from ``sentences`` (+ ``documents``, ``mentions``)."""
+    sentences = tables.get("sentences")
+    if sentences is None or len(sentences) == 0:
+        return merge_events_dict(pd.DataFrame(columns=ATTACK_COLUMNS))
+    docs = tables.get("documents")
+    published = {}
+    if docs is not None and "published" in docs.columns:
+        for r in docs.itertuples(index=False):
+            v = r.published
+            published[str(r.doc_id)] = "" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v)
+    mentions = tables.get("mentions")
+    frames = []
+    for doc_id, sdf in sentences.groupby("doc_id", sort=True):
+        mdf = mentions[mentions["doc_id"] == doc_id] if mentions is not None and len(mentions) else None
+        frames.append(extract_doc(str(doc_id), published.get(str(doc_id), ""), sdf, mdf))
+    frames = [f for f in frames if len(f)]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ATTACK_COLUMNS)
+    return merge_events_dict(df)
+
+
+def merge_events_dict(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    attacks, sources = merge_events(df)
+    return {"attacks": attacks, "events_sources": sources}
