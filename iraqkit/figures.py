@@ -761,6 +761,78 @@ def show_saved(paths_: Sequence[str | os.PathLike] | str | os.PathLike):
     return Image(filename=str(pngs[0]))
 
 
+def _panel_rates(ax, rates: pd.DataFrame) -> None:
+    for r in rates.itertuples():
+        s, e = pd.Timestamp(r.date_start), pd.Timestamp(r.date_end)
+        ax.hlines(r.per_month, s, e, color="#D55E00", linewidth=3)
+        src = r.claimed_by_source or "بلا مصدر مسمّى"
+        ax.annotate(ar(f"{src}: {r.per_month:g}"), (s + (e - s) / 2, r.per_month),
+                    xytext=(0, 5), textcoords="offset points", ha="center", fontsize=8)
+    ax.set_ylabel(ar("هجمات شهرياً (attacks/month)"))
+    ax.set_ylim(bottom=0, top=max([1.0, *rates["per_month"].astype(float)]) * 1.3)
+
+
+def _panel_incidents(ax, incidents: pd.DataFrame) -> None:
+    cas = incidents["killed"].fillna(0).astype(float) + incidents["injured"].fillna(0).astype(float)
+    ax.scatter(pd.to_datetime(incidents["date"], format="ISO8601"), np.zeros(len(incidents)),
+               s=30 + 3 * cas, color="#0072B2", alpha=0.7, zorder=3)
+    ax.set_yticks([0], [ar("حوادث (incidents)")])
+
+
+def _panel_milestones(ax, milestones: pd.DataFrame, kind_labels: Mapping[str, str] | None) -> None:
+    kinds = [k for k in (kind_labels or {}) if k in set(milestones["kind"])] or sorted(set(milestones["kind"]))
+    lane = {k: i for i, k in enumerate(kinds)}
+    for r in milestones.itertuples():
+        if r.kind not in lane:
+            continue
+        planned = getattr(r, "status", "held") == "planned" or r.kind == "deadline"
+        ax.scatter(pd.to_datetime(r.date, format="ISO8601"), lane[r.kind], s=45, zorder=3,
+                   facecolors="none" if planned else "#009E73", edgecolors="#009E73")
+    ax.set_yticks(range(len(kinds)), [ar((kind_labels or {}).get(k, k)) for k in kinds])
+    ax.set_ylim(-0.7, len(kinds) - 0.3)
+
+
+def _panel_troops(ax, troops: pd.DataFrame) -> None:
+    ax.scatter(pd.to_datetime(troops["date"], format="ISO8601"), troops["value"].astype(float),
+               color="#CC79A7", zorder=3)
+    for r in troops.itertuples():
+        ax.annotate(f"{r.value:,.0f}", (pd.to_datetime(r.date, format="ISO8601"), float(r.value)),
+                    xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.set_ylabel(ar("جنود في العراق (troops)"))
+    ax.set_ylim(bottom=0, top=max([1.0, *troops["value"].astype(float)]) * 1.3)
+
+
+def _stacked(n: int, ratios, width, height):
+    _ensure_setup()
+    fig, axes = plt.subplots(n, 1, figsize=(width, height), sharex=True, layout="constrained",
+                             gridspec_kw={"height_ratios": ratios}, squeeze=False)
+    axes = list(axes[:, 0])
+    for ax in axes:
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig, axes
+
+
+def attack_tempo(rates: pd.DataFrame, incidents: pd.DataFrame, *, title: str | None = None,
+                 width: float = 11, height: float = 6):
+    """Claimed attack rates (one segment per claim over its period, labelled with its source)
+    above the dated incidents (marker size by casualties). Returns ``(fig, axes)``."""
+    fig, (a1, a2) = _stacked(2, [2.2, 1], width, height)
+    _panel_rates(a1, rates)
+    _panel_incidents(a2, incidents)
+    if title:
+        fig.suptitle(ar(title))
+    return fig, (a1, a2)
+
+
+def troop_levels_chart(troops: pd.DataFrame, *, title: str | None = None, width: float = 9, height: float = 4):
+    """Stated troop levels over time, each labelled with its value. Returns ``(fig, ax)``."""
+    fig, (ax,) = _stacked(1, [1], width, height)
+    _panel_troops(ax, troops)
+    if title:
+        ax.set_title(ar(title))
+    return fig, ax
+
+
 def synthesis_timeline(rates: pd.DataFrame, incidents: pd.DataFrame, milestones: pd.DataFrame,
                        troops: pd.DataFrame, *, kind_labels: Mapping[str, str] | None = None,
                        title: str | None = None, width: float = 12, height: float = 10):
@@ -769,51 +841,19 @@ def synthesis_timeline(rates: pd.DataFrame, incidents: pd.DataFrame, milestones:
     Four stacked panels: (1) claimed attacks per month, one horizontal segment per claim over
     its period (``rates``: date_start, date_end, per_month, claimed_by_source); (2) incidents
     (``incidents``: date, killed, injured), marker size by casualties; (3) milestones on one
-    lane per kind (``milestones``: date, kind, status; planned ones hollow), lanes labelled
-    with ``kind_labels``; (4) stated troop levels (``troops``: date, value). Dated milestones
-    are also drawn as faint vertical lines across every panel. Returns ``(fig, axes)``.
+    lane per kind (``milestones``: date, kind, status; planned ones and deadlines hollow),
+    lanes labelled with ``kind_labels``; (4) stated troop levels (``troops``: date, value).
+    Dated milestones are also drawn as faint vertical lines across every panel. Returns
+    ``(fig, axes)``.
     """
-    _ensure_setup()
-    fig, axes = plt.subplots(4, 1, figsize=(width, height), sharex=True, layout="constrained",
-                             gridspec_kw={"height_ratios": [2.2, 1, 1.8, 1.4]})
-    ax_rate, ax_inc, ax_ms, ax_troop = axes
-    for ax in axes:
-        ax.spines[["top", "right"]].set_visible(False)
+    fig, axes = _stacked(4, [2.2, 1, 1.8, 1.4], width, height)
     for d in pd.to_datetime(milestones["date"], format="ISO8601").dropna().unique():
         for ax in axes:
             ax.axvline(d, color="#bbbbbb", linewidth=0.6, zorder=0)
-    # (1) claim rates
-    for r in rates.itertuples():
-        s, e = pd.Timestamp(r.date_start), pd.Timestamp(r.date_end)
-        ax_rate.hlines(r.per_month, s, e, color="#D55E00", linewidth=3)
-        src = r.claimed_by_source or "بلا مصدر مسمّى"
-        ax_rate.annotate(ar(f"{src}: {r.per_month:g}"), (s + (e - s) / 2, r.per_month),
-                         xytext=(0, 5), textcoords="offset points", ha="center", fontsize=8)
-    ax_rate.set_ylabel(ar("هجمات شهرياً (attacks/month)"))
-    ax_rate.set_ylim(bottom=0, top=max([1.0, *rates["per_month"].astype(float)]) * 1.3)
-    # (2) incidents
-    cas = (incidents["killed"].fillna(0).astype(float) + incidents["injured"].fillna(0).astype(float))
-    ax_inc.scatter(pd.to_datetime(incidents["date"]), np.zeros(len(incidents)), s=30 + 3 * cas,
-                   color="#0072B2", alpha=0.7, zorder=3)
-    ax_inc.set_yticks([0], [ar("حوادث (incidents)")])
-    # (3) milestones
-    kinds = [k for k in (kind_labels or {}) if k in set(milestones["kind"])] or sorted(set(milestones["kind"]))
-    lane = {k: i for i, k in enumerate(kinds)}
-    for r in milestones.itertuples():
-        if r.kind not in lane:
-            continue
-        planned = getattr(r, "status", "held") == "planned" or r.kind == "deadline"
-        ax_ms.scatter(pd.to_datetime(r.date, format="ISO8601"), lane[r.kind], s=45, zorder=3,
-                      facecolors="none" if planned else "#009E73", edgecolors="#009E73")
-    ax_ms.set_yticks(range(len(kinds)), [ar((kind_labels or {}).get(k, k)) for k in kinds])
-    ax_ms.set_ylim(-0.7, len(kinds) - 0.3)
-    # (4) troop levels
-    ax_troop.scatter(pd.to_datetime(troops["date"]), troops["value"].astype(float), color="#CC79A7", zorder=3)
-    for r in troops.itertuples():
-        ax_troop.annotate(f"{r.value:,.0f}", (pd.Timestamp(r.date), float(r.value)), xytext=(4, 4),
-                          textcoords="offset points", fontsize=8)
-    ax_troop.set_ylabel(ar("جنود في العراق (troops)"))
-    ax_troop.set_ylim(bottom=0, top=max([1.0, *troops["value"].astype(float)]) * 1.3)
+    _panel_rates(axes[0], rates)
+    _panel_incidents(axes[1], incidents)
+    _panel_milestones(axes[2], milestones, kind_labels)
+    _panel_troops(axes[3], troops)
     if title:
         fig.suptitle(ar(title))
     return fig, axes

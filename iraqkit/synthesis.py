@@ -100,3 +100,53 @@ MILESTONE_KIND_LABELS = {
     "agreement": "اتفاق (agreement)",
     "deadline": "موعد نهائي (deadline)",
 }
+
+
+def _period(a: str, b: str) -> str:
+    return f"{a} to {b}"
+
+
+def reading(rates: pd.DataFrame, incidents: pd.DataFrame, milestones: pd.DataFrame,
+            deadline_status: pd.DataFrame, troops: pd.DataFrame, window_days: int = 183) -> str:
+    """A plain-text reading of the synthesis figure, every statement computed from the
+    tables and citing row ids: each attack claim, the milestones dated within its period or
+    ``window_days`` after it, the stated troop levels, and the deadlines' status. It states
+    co-occurrence in time only; it never asserts cause."""
+    lines = ["Attack claims and what followed them (milestones dated within the claim's period "
+             f"or {window_days} days after it):"]
+    mdates = pd.to_datetime(milestones["date"].replace("", pd.NA), format="ISO8601", errors="coerce")
+    for r in rates.itertuples():
+        s, e = pd.Timestamp(r.date_start), pd.Timestamp(r.date_end)
+        src = r.claimed_by_source or "no source named"
+        lines.append(f"- {r.n_attacks:g} attacks ({r.qualifier}), {_period(r.date_start, r.date_end)}, "
+                     f"{r.per_month:g}/month, credited to: {src} [{r.event_id}, {r.doc_id}]")
+        near = milestones[(mdates >= s) & (mdates <= e + pd.Timedelta(days=window_days))]
+        for m in near.sort_values("date").itertuples():
+            rn = f" {int(m.round_number)}" if pd.notna(m.round_number) else ""
+            lines.append(f"    then {m.kind}{rn} on {m.date} [{m.milestone_id}]")
+        if near.empty:
+            lines.append("    no dated milestone in that window")
+    lines.append(f"Incidents with a date: {len(incidents)}; with stated casualties: "
+                 f"{int((incidents['killed'].notna() | incidents['injured'].notna()).sum())}.")
+    fall = False
+    if len(troops):
+        vals = troops.sort_values("date")["value"].astype(float)
+        fall = bool((vals.diff() < 0).any())
+        lines.append(f"Stated US troop levels in Iraq: {len(troops)} figures dated {troops['date'].min()} to "
+                     f"{troops['date'].max()}, from {vals.min():,.0f} to {vals.max():,.0f} "
+                     f"[{', '.join(troops['troop_id'])}]" + (": the same figure every time." if vals.nunique() == 1 else "."))
+    for status, g in deadline_status.groupby("status", sort=True):
+        lines.append(f"Deadlines {status}: " + ", ".join(f"{d} [{i}]" for d, i in
+                                                          zip(g["deadline_date"], g["milestone_id"])))
+    followed = 0
+    for r in rates.itertuples():
+        s_, e_ = pd.Timestamp(r.date_start), pd.Timestamp(r.date_end)
+        followed += bool(((mdates >= s_) & (mdates <= e_ + pd.Timedelta(days=window_days))).any())
+    troop_part = ("no stated fall in US troop numbers" if len(troops) and not fall else
+                  "a stated fall in US troop numbers" if fall else "no dated US troop figure")
+    n_dead = int((deadline_status["status"] == "pending").sum()) if len(deadline_status) else 0
+    lines.append(f"Reading: {followed} of {len(rates)} claimed attack periods are followed within "
+                 f"{window_days} days by a dialogue round, meeting, announcement or agreement; the corpus "
+                 f"reports {troop_part}, and {n_dead} stated deadline(s) still pending. This is "
+                 "co-occurrence in time as these articles report it, not evidence of cause.")
+    return "\n".join(lines)
