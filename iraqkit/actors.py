@@ -1011,3 +1011,46 @@ def sentences_from_text(doc_id: str, text: str) -> pd.DataFrame:
     rows = [dict(doc_id=doc_id, sentence_id=i, start=s.start, end=s.end, text=s.text)
             for i, s in enumerate(split_sentences(text))]
     return pd.DataFrame(rows, columns=["doc_id", "sentence_id", "start", "end", "text"])
+
+
+# --- summaries for the report ---------------------------------------------------------------
+def top_actors(mentions: pd.DataFrame, n: int = 20, exclude_types: tuple[str, ...] = ("state",)) -> pd.DataFrame:
+    """The ``n`` most-mentioned actors. Columns: ``actor_id, actor_name_en, actor_name_ar,
+    actor_type, alignment, mentions, n_docs``; states (metonyms like واشنطن included) are left
+    out by default because every article names them. Sorted by mentions then id."""
+    m = mentions[~mentions["actor_type"].isin(exclude_types)]
+    g = (m.groupby(["actor_id", "actor_name_en", "actor_name_ar", "actor_type", "alignment"], as_index=False)
+         .agg(mentions=("start", "count"), n_docs=("doc_id", lambda s: s.str.split("#").str[0].nunique())))
+    return g.sort_values(["mentions", "actor_id"], ascending=[False, True], kind="stable").head(n).reset_index(drop=True)
+
+
+def mentions_by_date(mentions: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Mentions per article date and alignment: ``published, doc_id, alignment, mentions``
+    (documents without a date are left out), sorted by date."""
+    m = mentions.merge(documents[["doc_id", "published"]], on="doc_id", how="left")
+    m = m[m["published"].notna() & (m["published"] != "")]
+    g = m.groupby(["published", "doc_id", "alignment"], as_index=False).agg(mentions=("start", "count"))
+    return g.sort_values(["published", "doc_id", "alignment"], kind="stable").reset_index(drop=True)
+
+
+def network_edges(edges: pd.DataFrame, mentions: pd.DataFrame, top: int = 25, min_weight: int = 2) -> pd.DataFrame:
+    """Co-occurrence edges among the ``top`` most-mentioned non-state actors with at least
+    ``min_weight`` shared sentences (``source, target, weight, n_docs``)."""
+    keep = set(top_actors(mentions, top)["actor_id"])
+    e = edges[edges["source"].isin(keep) & edges["target"].isin(keep) & (edges["weight"] >= min_weight)]
+    return e.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+
+
+def quotes_by_side(quotes: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+    """Who is quoted: ``speaker_actor_id, actor_name_en, actor_name_ar, alignment, quotes``
+    per attributed speaker (unattributed quotes as ``speaker_actor_id`` = '(unknown)'), sorted
+    by quotes then id."""
+    info = mentions.drop_duplicates("actor_id").set_index("actor_id")[["actor_name_en", "actor_name_ar", "alignment"]]
+    q = quotes.assign(speaker_actor_id=quotes["speaker_actor_id"].fillna("(unknown)").replace("", "(unknown)"))
+    g = q.groupby("speaker_actor_id", as_index=False).agg(quotes=("start", "count"))
+    g = g.join(info, on="speaker_actor_id")
+    g["alignment"] = g["alignment"].fillna("other")
+    g["actor_name_ar"] = g["actor_name_ar"].fillna("غير معروف")
+    g["actor_name_en"] = g["actor_name_en"].fillna("unattributed")
+    cols = ["speaker_actor_id", "actor_name_en", "actor_name_ar", "alignment", "quotes"]
+    return g.sort_values(["quotes", "speaker_actor_id"], ascending=[False, True], kind="stable")[cols].reset_index(drop=True)

@@ -369,9 +369,14 @@ def logical(prepared: str) -> str:
 
 
 def bilingual(ar_text: str, en_text: str | None = None) -> str:
-    """``"عين الأسد (Ain al-Asad)"``: Arabic name with the Latin one in brackets, via :func:`ar`."""
+    """``"عين الأسد (Ain al-Asad)"``: Arabic name with the Latin one in brackets, via :func:`ar`.
+
+    An English name that has brackets of its own ("Islamic State (ISIS / Daesh)") is joined
+    with " · " instead, so brackets never nest across the two scripts."""
     if en_text is None or str(en_text).strip() == "" or pd.isna(en_text):
         return ar(ar_text)
+    if "(" in str(en_text) or ")" in str(en_text):
+        return ar(f"{ar_text} · {en_text}")
     return ar(f"{ar_text} ({en_text})")
 
 
@@ -519,7 +524,7 @@ def timeline(df: pd.DataFrame, date: str, label: str, group: str | None = None, 
     alignment names coloured with :data:`ALIGNMENT_COLORS`); without it labels alternate over
     *levels* heights so they do not overlap. Returns ``(fig, ax)``.
     """
-    data = df.assign(_d=pd.to_datetime(df[date])).sort_values(["_d", label], kind="mergesort")
+    data = df.assign(_d=pd.to_datetime(df[date], format="ISO8601")).sort_values(["_d", label], kind="mergesort")
     if height is None:
         height = 4.0 if group is None else max(3.0, 0.6 * data[group].nunique() + 2)
     fig, ax = _axes(ax, width, height)
@@ -532,7 +537,13 @@ def timeline(df: pd.DataFrame, date: str, label: str, group: str | None = None, 
                   for g in data[group].astype(str)]
         ax.set_yticks(range(len(groups)), [ar(g) for g in groups])
         ax.set_ylim(-0.7, len(groups) - 0.3)
-        offsets = [(0, 6)] * len(data)
+        # alternate labels above/below the lane so neighbouring points do not collide
+        seen: dict[str, int] = {}
+        offsets = []
+        for g in data[group].astype(str):
+            k = seen.get(g, 0)
+            seen[g] = k + 1
+            offsets.append((0, 6) if k % 2 == 0 else (0, -8))
     else:
         ys = np.zeros(len(data))
         colors = ["#0072B2"] * len(data)
