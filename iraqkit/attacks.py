@@ -757,7 +757,7 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
                  geo_precision=GEO_PRECISION.get(info.at[best.place_id, "kind"]))
 
     def actors(r: dict, pos: int) -> None:
-        perp, tgt = _actors_for(mentions_df, doc_id, sid, s0, pos)
+        perp, tgt = _actors_for(mentions_df, doc_id, sid, s0, pos, text)
         r.update(perpetrator_actor_id=perp, target_actor_id=tgt, target=_target_text(nt, pos))
 
     # (3) aggregate claims: counts of attacks
@@ -916,13 +916,31 @@ def _is_us_side(row) -> bool:
     return False
 
 
-def _actors_for(mentions_df, doc_id, sid, s0, pos) -> tuple[str | None, str | None]:
+#: actor types that can carry out an attack (a person is a victim or a commander far more
+#: often than the attacker in news prose; media, research, parties and offices never are)
+PERPETRATOR_TYPES = frozenset({"armed faction", "armed forces", "state", "international force"})
+#: words that put an actor in an affiliation phrase ("المدعومة من إيران", "الموالية لإيران",
+#: "المتحالفة مع إيران", "وكلاء إيران"): the actor backs the attackers, it is not named as one
+_AFFILIATION = re.compile(r"(ترعا\w*|ترعى|يرعى|تدعم\w*|يدعم\w*|مدعوم\w*|موالي\w*|متحالف\w*|حليف\w*|وكلاء|وكيل\w*|تابع\w*|مرتبط\w*|مقرب\w*)"
+                          r"\s+(?:من|مع|ل|لـ)?\s*$")
+#: prepositions that make the next actor the object/target of the attack
+_TARGET_PREP = re.compile(r"(?:على|ضد|استهداف|باتجاه|نحو)\s*$")
+#: an actor right after a preposition (or an attached ل/ب) is not the agent ("التوترات مع
+#: إيران", "الدعم الأمريكي لإسرائيل"); "من قبل X" (by X) is, so "من" alone is not listed
+_NON_AGENT_PREP = re.compile(r"(?:(?:^|\s)(?:مع|في|إلى|الى|عن|بين|لدى|عند)\s*|[لب]ـ?)$")
+
+
+def _actors_for(mentions_df, doc_id, sid, s0, pos, text: str = "") -> tuple[str | None, str | None]:
     """(perpetrator_actor_id, target_actor_id) from the actor mentions of the same sentence.
 
-    Targets are US/coalition actors (alignment or id naming the US/coalition). The perpetrator
-    is the non-US actor mentioned nearest to the trigger; when the actor right after the
-    trigger is US-side (``اغتيال الولايات المتحدة …``: the agent of a verbal noun) and no
-    US-side actor is the object, the US actor is the perpetrator and the other the target.
+    Targets are US/coalition actors (alignment or id naming the US/coalition), nearest first.
+    The perpetrator is a group or state (:data:`PERPETRATOR_TYPES`) that is not on the US side,
+    not in an affiliation phrase (``المدعومة من إيران``) and not after a target preposition
+    (``على``، ``ضد``) or another preposition (``مع إيران``، ``لإسرائيل``). Before the trigger it is the subject; after a verb trigger (Arabic is
+    verb-first: ``قتل مسلحو داعش``) it is the agent within 40 characters; after a killing noun
+    (``مقتل``، ``اغتيال``: what follows is the victim) only a state can be the agent
+    (``اغتيال الولايات المتحدة …``), in which case a US-side agent is the perpetrator and
+    the other side the target. Nothing found: null, never a guess.
     """
     if mentions_df is None or len(mentions_df) == 0:
         return None, None
@@ -934,13 +952,29 @@ def _actors_for(mentions_df, doc_id, sid, s0, pos) -> tuple[str | None, str | No
     if len(m) == 0:
         return None, None
     trig = s0 + pos
+
+    def before(r) -> str:
+        return text[max(0, int(r.start) - s0 - 25):int(r.start) - s0] if text else ""
+
+    def kind_ok(r) -> bool:
+        t = getattr(r, "actor_type", None)
+        return not isinstance(t, str) or t in PERPETRATOR_TYPES
+
+    trigger_word = norm(text[pos:pos + 12]) if text else ""
+    killing_noun = bool(re.match(r"(مقتل|اغتيال|استشهاد|مصرع|تصفيه)", trigger_word))
     rows = sorted(m.itertuples(index=False), key=lambda r: (abs(int(r.start) - trig), int(r.start)))
+    agent_after = [r for r in rows if 0 <= int(r.start) - trig <= 40 and kind_ok(r)
+                   and (not killing_noun or getattr(r, "actor_type", "state") == "state")
+                   and not _TARGET_PREP.search(before(r)) and not _AFFILIATION.search(before(r))]
+    if agent_after and _is_us_side(agent_after[0]):
+        others = [r for r in rows if not _is_us_side(r) and r is not agent_after[0]]
+        return str(agent_after[0].actor_id), (str(others[0].actor_id) if others else None)
     us = [r for r in rows if _is_us_side(r)]
-    other = [r for r in rows if not _is_us_side(r)]
-    after = [r for r in rows if 0 <= int(r.start) - trig <= 12]
-    if after and _is_us_side(after[0]) and other:
-        return str(after[0].actor_id), str(other[0].actor_id)
-    perp = str(other[0].actor_id) if other else None
+    cands = [r for r in rows if not _is_us_side(r) and kind_ok(r)
+             and not _AFFILIATION.search(before(r)) and not _TARGET_PREP.search(before(r))
+             and not _NON_AGENT_PREP.search(before(r))
+             and (int(r.start) < trig or r in agent_after)]
+    perp = str(cands[0].actor_id) if cands else None
     tgt = str(us[0].actor_id) if us else None
     return perp, tgt
 

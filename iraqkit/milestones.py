@@ -873,10 +873,18 @@ def _round_near_any(text, nt, s, e):
     return n is not None or label
 
 
+#: actor types that take part in talks; media and research bodies in the same sentence are
+#: the sources that report them, not participants
+NON_PARTICIPANT_TYPES = frozenset({"media", "research"})
+
+
 def _participants(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int) -> str:
+    """Actor ids mentioned in the milestone's sentence, sources (media, research) left out."""
     if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
         return ""
     m = mentions_df[mentions_df["doc_id"] == doc_id]
+    if "actor_type" in m:
+        m = m[~m["actor_type"].isin(NON_PARTICIPANT_TYPES)]
     if "sentence_id" in m and sid is not None:
         m = m[(m["sentence_id"] == sid) | ((m["start"] >= s0) & (m["end"] <= s1))]
     else:

@@ -432,3 +432,43 @@ def test_wire_style_incidents(text, weapon, place, munitions, date):
 ])
 def test_not_incidents(text):
     assert not (extract(text, published="2024-02-05").kind == "incident").any()
+
+
+# --- perpetrator/target from the real actor mentions -------------------------------------------
+@pytest.fixture(scope="module")
+def corpus_attacks(corpus_tables):
+    from iraqkit import actors
+
+    t = dict(corpus_tables)
+    t.update(actors.run_stage(t))
+    return attacks.run_stage(t)["attacks"]
+
+
+def _row(events, snippet):
+    hit = events[events["evidence"].str.contains(snippet, regex=False)]
+    assert len(hit) >= 1, snippet
+    return hit.iloc[0]
+
+
+def test_agent_of_a_killing_noun_is_the_state_and_the_victims_side_the_target(corpus_attacks):
+    r = _row(corpus_attacks, "اغتيال الولايات المتحدة الأمريكية قائد فيلق القدس")
+    assert (r["perpetrator_actor_id"], r["target_actor_id"]) == ("united_states", "quds_force")
+
+
+def test_verb_first_subject_is_the_perpetrator(corpus_attacks):
+    r = _row(corpus_attacks, "قتل التنظيم 13 جندياً ومدنياً كردياً في كمين")
+    assert r["perpetrator_actor_id"] == "isis" and r["killed"] == 13
+
+
+def test_victims_and_backers_are_never_perpetrators(corpus_attacks):
+    # "عقب مقتل سليماني ... قصف أكثر من 15 صاروخ": Soleimani is the victim of another event
+    assert pd.isna(_row(corpus_attacks, "قصف أكثر من 15 صاروخ أرض-أرض")["perpetrator_actor_id"])
+    # "الميليشيات التي ترعاها إيران" / "التوترات مع إيران": Iran backs or is mentioned, it is not named as attacker
+    assert pd.isna(_row(corpus_attacks, "إسماعيل هنية، في طهران")["perpetrator_actor_id"])
+    # "جماعات متشددة متحالفة مع إيران": allied with Iran, not Iran
+    assert pd.isna(_row(corpus_attacks, "قُتل 3 جنود أمريكيين في هجوم بالأردن")["perpetrator_actor_id"])
+
+
+def test_threatening_faction_is_the_perpetrator_of_the_threat(corpus_attacks):
+    r = _row(corpus_attacks, "ستوجه ضربات كبيرة")
+    assert r["kind"] == "threat" and r["perpetrator_actor_id"] == "coordination_committee_iraqi_resistance"

@@ -415,3 +415,15 @@ def test_precision_recall_on_ingested_sentences():
         print(f"ingested {k}: precision {s[k][0]:.3f} recall {s[k][1]:.3f}")
     print("missed:", s["missed"], "extra:", s["extra"])
     assert s["all"][0] >= 0.8 and s["all"][1] >= 0.8
+
+
+def test_participants_are_actors_of_the_sentence_but_not_the_media_reporting_it(corpus_tables):
+    from iraqkit import actors, milestones
+
+    t = dict(corpus_tables)
+    t.update(actors.run_stage(t))
+    ms = milestones.run_stage(t)["milestones"]
+    round3 = ms[(ms["kind"] == "dialogue_round") & (ms["round_number"] == 3)].iloc[0]
+    parts = set(round3["participants"].split("|"))
+    assert {"antony_blinken", "fuad_hussein", "mustafa_al_kadhimi"} <= parts
+    assert not parts & {"reuters", "iraqi_news_agency", "washington_post", "century_foundation"}
