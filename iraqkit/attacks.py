@@ -76,11 +76,12 @@ _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|" + _WC + "+")
 ATTACK_NOUN_LEMMAS = {norm(w) for w in ("هجوم", "ضربة", "غارة", "استهداف", "اعتداء")}
 MUNITION_LEMMAS = {norm(w) for w in ("صاروخ", "قذيفة", "طائرة", "مسيرة", "عبوة")}
 PERSON_LEMMAS = {norm(w) for w in ("جندي", "عسكري", "مدني", "شخص", "عنصر", "فرد", "مقاتل", "ضابط",
-                                   "متعاقد", "موظف", "مستشار", "قتيل", "جريح", "مصاب", "أمريكي")}
+                                   "متعاقد", "موظف", "مستشار", "قتيل", "جريح", "مصاب", "أمريكي",
+                                   "آخرون")}
 KILL_WORDS = {norm(w) for w in ("قتل", "قتلت", "قتلوا", "مقتل", "مصرع", "قتيل", "قتلى", "قتلي", "يقتل",
                                 "استشهاد", "اغتيال", "مقتلهم")}
 INJURY_WORDS = {norm(w) for w in ("إصابة", "اصابة", "أصيب", "اصيب", "جرح", "جرحى", "إصابات", "اصابات",
-                                  "جريح", "يصاب", "بإصابة", "مصابين")}
+                                  "جريح", "يصاب", "بإصابة", "مصابين", "أصيبوا", "أصيبت", "جرحوا")}
 #: words that introduce a sub-count of the count before ("63 هجوماً، منها 41 …")
 SUBCOUNT_WORDS = {norm(w) for w in ("منها", "منهم", "بينها", "بينهم")}
 #: words after a killing trigger that start the description of a named person
@@ -100,6 +101,12 @@ LOCATIVES = {norm(w) for w in ("في", "قرب", "على", "داخل", "عند",
                                "شمالي", "جنوبي", "شرقي", "غربي", "بالقرب", "ضواحي", "أطراف")}
 TEMPORAL_REF = {norm(w) for w in ("بعد", "عقب", "منذ", "إثر", "اثر", "قبل", "أعقاب", "اعقاب")}
 SINGLE_ROLES = {"attack_noun", "attack_verb", "killing", "killing_named", "weak_verb"}
+#: trigger roles that only ever make a threat row (a vow "توعد بالرد", a denial "نفت أي علاقة
+#: بالهجوم"), never an incident or a new event
+CUED_ONLY_ROLES = {"retaliation", "anaphor"}
+#: denial verbs whose object clause may run further than a negation particle's
+DENIAL_VERBS = {norm(w) for w in ("نفى", "نفت", "ينفي", "تنفي", "نفوا")}
+DENIAL_VERB_WINDOW = 16
 #: "أعلنت … مسؤوليتها عن استهداف …", "تبنت": a claim of responsibility points at one attack
 RESPONSIBILITY_RE = re.compile(r"(?<![" + WORD_CHARS + r"])(?:مسووليتها|مسووليته|مسووليتهم|تبنت|تبني|تبنوا)"
                                r"(?![" + WORD_CHARS + r"])")
@@ -303,7 +310,7 @@ def _cue_for(toks: list[_Tok], ti: int, sent_cues: list[tuple[str, str]]) -> tup
     """The threat/denial cue governing the trigger at token ``ti`` ('' if none)."""
     cues = _cues()
     # multi-word cues are matched on the joined window
-    lo = max(0, ti - 10)
+    lo = max(0, ti - DENIAL_VERB_WINDOW)
     window = [t.t for t in toks[lo:ti]]
     for k in range(len(window) - 1, -1, -1):
         dist = len(window) - k
@@ -314,7 +321,11 @@ def _cue_for(toks: list[_Tok], ti: int, sent_cues: list[tuple[str, str]]) -> tup
                 cat, scope = cues[cand]
                 if scope != "before":
                     continue
-                if cat == "denial" and dist > 3:
+                # a denial verb (نفى، نفت) governs its object clause ("نفت الوزارة أي علاقة
+                # لطهران بالهجوم"); a negation particle (لم، لا، لن) only the next words
+                if cat == "denial" and dist > (DENIAL_VERB_WINDOW if cand in DENIAL_VERBS else 3):
+                    continue
+                if cat != "denial" and dist > 10:
                     continue
                 if cat == "hypothetical_qad":
                     nxt = window[k + 1] if k + 1 < len(window) else toks[ti].t
@@ -806,6 +817,7 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
             prev_end = q.end
         return out
 
+    triggers = [t for t in triggers if t.cue or t.role not in CUED_ONLY_ROLES]
     free = [t for t in triggers if not t.cue]
     cued = [t for t in triggers if t.cue]
 

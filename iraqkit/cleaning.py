@@ -127,6 +127,14 @@ def _is_headline(line: Line) -> bool:
             and not _SENT_PUNCT.search(t))
 
 
+def _headline_like(line: Line) -> bool:
+    """A headline, allowing a closing quote at the end (a headline may end with a quoted name:
+    ``… في «كتائب حزب الله»``)."""
+    t = re.sub(r"[»\"”')\]]+\s*$", "", line.text.strip())
+    n = len(t.split())
+    return 3 <= n <= 25 and is_arabic_text(t, 0.5) and not _SENT_PUNCT.search(t)
+
+
 def _is_latin_line(line: Line) -> bool:
     t = line.text.strip()
     return line.n_words >= 3 and not is_arabic_text(t, 0.2)
@@ -213,7 +221,11 @@ def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segmen
             j = lines.index(pending_masthead)  # not a masthead after all: body starts there
         return j
 
-    i = start_header(nonblank[0])
+    head, lead = _leading_masthead(lines, nonblank, patterns)
+    for ln, kind in lead:
+        removed.append(Removed(ln.start, ln.end, kind, "site name before the headline" if kind == "masthead"
+                               else "a line holding only a date"))
+    i = start_header(head)
     article_ended = False
     in_tail = False
     while i < len(lines):
@@ -342,9 +354,60 @@ def _prev_nonblank(lines, i):
     return i if i >= 0 else None
 
 
+_WEEKDAY = r"(?:ال)?(?:سبت|احد|اثنين|ثلاثاء|اربعاء|خميس|جمعه)"
+_MONTH_WORD = (r"(?:يناير|فبراير|مارس|ابريل|مايو|يونيو|يونيه|يوليو|يوليه|اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر"
+               r"|كانون|شباط|اذار|نيسان|ايار|حزيران|تموز|اب|ايلول|تشرين|الاول|الثاني)")
+_MONTHS_RE = rf"{_MONTH_WORD}(?:\s+{_MONTH_WORD})?(?:\s*[/(]\s*{_MONTH_WORD}(?:\s+{_MONTH_WORD})?\s*\)?)?"
+_DATE_PARTS = [
+    rf"\d{{1,4}}\s*[/.\-]\s*\d{{1,2}}\s*[/.\-]\s*\d{{1,4}}",           # 2024/02/08, 16/2/2021, 2024-08-06
+    rf"\d{{1,2}}\s+{_MONTHS_RE}\s+\d{{4}}",                             # 8 شباط 2024, 27 تموز/يوليو 2021
+]
+_DATE_EXTRA = [
+    _WEEKDAY,
+    r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:ص|م|am|pm))?",                    # 09:15, 10:20 م
+    r"(?:ب|ب)?توقيت\s+\S+(?:\s+\S+)?",                                  # بتوقيت غرينتش / مكة المكرمة
+    r"(?:الساعه|ساعه)",
+]
+
+
 def _is_date_only(t: str) -> bool:
+    """A line holding only a date: numeric (``2024/02/08``) or written (``الخميس 8 شباط 2024``),
+    optionally with a weekday, a time (``- 10:20``) and a time zone (``بتوقيت غرينتش``)."""
     s = norm(t)
-    return bool(re.fullmatch(r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}", s))
+    if not re.search(r"\d", s):
+        return False
+    rest, n = s, 0
+    for rx in _DATE_PARTS:
+        rest, k = re.subn(rx, " ", rest)
+        n += k
+    if n == 0:
+        return False
+    for rx in _DATE_EXTRA:
+        rest = re.sub(rx, " ", rest)
+    return not re.sub(r"[\s\-–—|,،:]+", "", rest)
+
+
+def _leading_masthead(lines, nonblank, patterns) -> tuple[int, list]:
+    """Pages often open with the site name (``الجزيرة نت``, ``شفق نيوز/ الأنبار``) and a dateline
+    before the headline. When the first line is short (≤ 4 words, no digits, no final
+    punctuation) and, after optional dateline lines, a longer headline follows, that first line
+    is the masthead. Returns (index of the headline line, [(line, kind), …] to remove)."""
+    if len(nonblank) < 3:
+        return nonblank[0], []
+    first = lines[nonblank[0]]
+    if first.n_words > 4 or re.search(r"\d", first.text) or _SENT_PUNCT.search(first.text):
+        return nonblank[0], []
+    out = [(first, "masthead")]
+    for idx in nonblank[1:4]:
+        ln = lines[idx]
+        p, _ = _match(patterns, {("dateline", "header")}, ln.text)
+        if p is not None or _is_date_only(ln.text):
+            out.append((ln, "dateline"))
+            continue
+        if _headline_like(ln) and ln.n_words > first.n_words and idx != nonblank[-1]:
+            return idx, out
+        break
+    return nonblank[0], []
 
 
 def _new_article_follows(lines, i, patterns, article_ended: bool) -> bool:

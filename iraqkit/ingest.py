@@ -224,9 +224,20 @@ class _TextExtractor(HTMLParser):
         self.meta: dict = {}
         self._in_title = False
         self._title: list[str] = []
+        #: text inside <article>/<main>: when the page has one, the site header and
+        #: navigation outside it are not article text
+        self.main_depth = 0
+        self.main_parts: list[str] = []
+
+    def _add(self, s: str) -> None:
+        self.parts.append(s)
+        if self.main_depth:
+            self.main_parts.append(s)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag in ("article", "main"):
+            self.main_depth += 1
         if tag in self.SKIP:
             self.skip += 1
         if tag == "title":
@@ -241,7 +252,7 @@ class _TextExtractor(HTMLParser):
         if tag == "time" and a.get("datetime"):
             self.meta.setdefault("published", a["datetime"])
         if tag in self.BLOCK:
-            self.parts.append("\n")
+            self._add("\n")
 
     def handle_endtag(self, tag):
         if tag in self.SKIP and self.skip:
@@ -249,17 +260,20 @@ class _TextExtractor(HTMLParser):
         if tag == "title":
             self._in_title = False
         if tag in self.BLOCK:
-            self.parts.append("\n")
+            self._add("\n")
+        if tag in ("article", "main") and self.main_depth:
+            self.main_depth -= 1
 
     def handle_data(self, data):
         if self._in_title:
             self._title.append(data)
             return
         if not self.skip:
-            self.parts.append(data)
+            self._add(data)
 
     def text(self) -> str:
-        raw = "".join(self.parts)
+        main = "".join(self.main_parts)
+        raw = main if main.strip() else "".join(self.parts)
         lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in raw.split("\n")]
         out, blank = [], False
         for ln in lines:
@@ -372,7 +386,8 @@ def list_inputs(raw_dir: Path) -> list[Path]:
 _OUTLET_RULES = [
     (re.compile(r"^\s*المصدر\s*[|:：]\s*(?P<o>[^|:：\n]{2,40}?)(?=المصدر|$|\n|\s*[|:])"), "source line"),
     (re.compile(r"للنشر\s+في\s+(?P<o>\S+(?:\s+\S+)?)\s+اضغط"), "footer: publish with"),
-    (re.compile(r"(?:حقوق\s+النشر|جميع\s+الحقوق\s+محفوظة)\s*(?:©|ل)?\s*(?P<o>[^\n.|]{2,40})"), "copyright line"),
+    (re.compile(r"(?:حقوق\s+النشر|جميع\s+الحقوق\s+محفوظة)\s*(?:©|لـ?)?\s*(?:\d{4}\s*)?(?P<o>[^\n.|©0-9]{2,40})"),
+     "copyright line"),
     (re.compile(r"©\s*(?:\d{4}\s*)?(?P<o>[^\n.|0-9]{2,40})"), "copyright line"),
 ]
 
@@ -383,7 +398,10 @@ def find_outlet(text: str, segment, removed) -> tuple[str, str]:
     does not name it."""
     for r in removed:
         if r.kind == "masthead":
-            return text[r.start:r.end].strip(), f"masthead: {text[r.start:r.end].strip()}"
+            line = text[r.start:r.end].strip()
+            # "شفق نيوز/ الأنبار", "الحرة / واشنطن", "روداو - أربيل": the outlet is before the place
+            name = re.split(r"\s*/\s*|\s+[-–—|]\s*", line)[0].strip(" .،,|") or line
+            return name, f"masthead: {line}"
     for r in removed:
         chunk = text[r.start:r.end]
         for rx, rule in _OUTLET_RULES:

