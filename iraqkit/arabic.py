@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
 
 # --- character classes -----------------------------------------------------------
@@ -102,16 +103,11 @@ def fold_char(ch: str) -> str:
     return ch
 
 
-def normalize(text: str, collapse_space: bool = True) -> Normalized:
-    """Normalise Arabic text for matching and keep an offset map.
+def _normalize_slow(text: str, collapse_space: bool = True) -> Normalized:
+    """Reference implementation of :func:`normalize`: one :func:`fold_char` per character.
 
-    Removes diacritics, tatweel and invisible format characters; folds alef
-    variants (أ إ آ ٱ → ا), alef maksura and Persian ya (ى ی → ي), hamza carriers
-    (ؤ → و, ئ → ي), ta marbuta (ة → ه), Persian kaf (ک → ك); Arabic-Indic digits
-    to ASCII; Arabic punctuation and typographic quotes to ASCII; ASCII letters to
-    lower case; presentation forms to base letters. With ``collapse_space`` runs of
-    white space become one space.
-    """
+    Used for text with presentation forms (which may expand to several letters) and as the
+    specification the fast path is tested against."""
     out: list[str] = []
     offs: list[int] = []
     prev_space = False
@@ -132,6 +128,63 @@ def normalize(text: str, collapse_space: bool = True) -> Normalized:
     return Normalized(text, "".join(out), tuple(offs))
 
 
+_DROPPED = DIACRITICS | {TATWEEL} | INVISIBLE
+_DROP_RUNS = re.compile("[^" + "".join(re.escape(c) for c in sorted(_DROPPED)) + "]+")
+_PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+_SPACE_RUNS = re.compile(" {2,}")
+#: one-to-one folds for str.translate (everything fold_char maps to exactly one character)
+_TABLE: dict[int, str] = {ord(k): v for k, v in _FOLD.items() if len(v) == 1}
+_TABLE.update({c: " " for c in range(0x3000 + 1) if chr(c).isspace()})
+_TABLE.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+_TABLE.update({ord(k): v for k, v in _FOLD.items() if len(v) == 1})  # _FOLD wins over isspace
+
+
+def _normalize_fast(text: str, collapse_space: bool) -> Normalized:
+    # 1. drop diacritics/tatweel/invisibles, keeping the index of every kept character
+    if any(c in _DROPPED for c in text):
+        parts, offs = [], []
+        for m in _DROP_RUNS.finditer(text):
+            parts.append(m.group())
+            offs.extend(range(m.start(), m.end()))
+        kept = "".join(parts)
+    else:
+        kept, offs = text, range(len(text))
+    # 2. fold one-to-one (alef/ya/ta-marbuta variants, digits, punctuation, case, spaces)
+    folded = kept.translate(_TABLE)
+    # 3. collapse runs of spaces to the first one
+    if collapse_space and "  " in folded:
+        pieces, new_offs, pos = [], [], 0
+        for m in _SPACE_RUNS.finditer(folded):
+            pieces.append(folded[pos:m.start() + 1])
+            new_offs.extend(offs[pos:m.start() + 1])
+            pos = m.end()
+        pieces.append(folded[pos:])
+        new_offs.extend(offs[pos:])
+        folded, offs = "".join(pieces), new_offs
+    return Normalized(text, folded, (*offs, len(text)))
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str, collapse_space: bool = True) -> Normalized:
+    """Normalise Arabic text for matching and keep an offset map.
+
+    Removes diacritics, tatweel and invisible format characters; folds alef
+    variants (أ إ آ ٱ → ا), alef maksura and Persian ya (ى ی → ي), hamza carriers
+    (ؤ → و, ئ → ي), ta marbuta (ة → ه), Persian kaf (ک → ك); Arabic-Indic digits
+    to ASCII; Arabic punctuation and typographic quotes to ASCII; ASCII letters to
+    lower case; presentation forms to base letters. With ``collapse_space`` runs of
+    white space become one space.
+
+    Pure and cached (the same sentence is normalised by several extractors); the result
+    is immutable. Text without presentation forms takes a ``str.translate`` fast path
+    that is tested to equal :func:`_normalize_slow` character for character.
+    """
+    if _PRESENTATION.search(text):
+        return _normalize_slow(text, collapse_space)
+    return _normalize_fast(text, collapse_space)
+
+
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """Just the normalised string (for keys, gazetteer aliases, lexicon entries)."""
     return normalize(text).text.strip()

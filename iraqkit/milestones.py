@@ -24,6 +24,31 @@ document, then across documents) and returns ``milestones`` and ``milestone_sour
 ``deadline_status(milestones, ...)`` sets each deadline against the other milestones and
 troop levels. ``run_stage(tables)`` glues the three together.
 
+Rules that read beyond one trigger (each documented in its function):
+
+* **Round phrases and their track** (:func:`_context_rounds`): a numbered round phrase that no
+  named trigger of its sentence claims ('الجولة الثالثة من الحوار', 'انطلقت جولتها الأولى',
+  'فيما عقدت الجولة الثانية في 11 شباط') is a round of the nearest named track — a track
+  trigger it attaches to, else the nearest one before it in the sentence, else the nearest
+  one in the document's earlier sentences (:func:`named_series`) — when it reads as an event
+  (meeting word, planned marker, linked date, or 'من + talks noun'). Commission meetings get
+  round numbers like dialogue rounds.
+* **Several milestones per sentence**: deadlines always stand beside other kinds; several round
+  phrases of one track give one mention each, each keeping the nearest date (a mention that
+  loses a shared date takes the nearest free one); an announcement in its own clause with a
+  topic and a completion word or posture plan stands beside a round (:func:`_own_clause`).
+* **'حتى <date>'** (:func:`_until_deadline`): a deadline only when its clause is about the force
+  staying/leaving or the mission ending.
+* **Force-posture plans**: future verbs with a posture object ('ستقلص وجودها', 'ستنهي مهمتها')
+  are announcements with status ``planned``, dated by the statement (a date before the verb).
+* **Participants** (:func:`_refers_back`): the sentence's actors, plus those of the immediately
+  preceding sentence when the milestone sentence refers back ('وخلال الجولة…', a dual subject
+  'الجانبان', or no actor named at all).
+* **Troop levels** (:func:`_troop_levels`, :func:`_carried_country`): a bare coordinated figure
+  takes the previous figure's unit and force with its own country ('2500 جندي في العراق و900 في
+  سوريا'); figures in words; counts of contractors, civilians or armed-group members, and
+  casualties stated after the figure, are not force levels.
+
 Merge rule (documented in :func:`merge_milestones`): same ``kind`` and ``series`` and
 either the same round number, or compatible dates (the stated date intervals overlap,
 day dates with a tolerance of ``DATE_TOLERANCE_DAYS``) and compatible topics. A mention
@@ -481,8 +506,46 @@ class Qty:
     surface: str
 
 
+_NUM_WORDS = {
+    # units (masculine/feminine), tens, hundreds; 'ألف' family is handled in _words_value
+    "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
+    "سبع": 7, "سبعه": 7, "ثمان": 8, "ثماني": 8, "ثمانيه": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "اربعون": 40, "اربعين": 40,
+    "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
+    "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90,
+    "مايه": 100, "ميه": 100, "مايتان": 200, "مايتين": 200, "ميتان": 200, "ميتين": 200,
+}
+for _u, _v in (("ثلاث", 3), ("اربع", 4), ("خمس", 5), ("ست", 6), ("سبع", 7), ("ثمان", 8), ("تسع", 9)):
+    _NUM_WORDS[_u + "مايه"] = _NUM_WORDS[_u + "ميه"] = _v * 100
+_THOUSAND = {"الف": 1000, "الفا": 1000, "الفان": 2000, "الفين": 2000, "الاف": 1000}
+
+
+def _num_word_key(w: str) -> str:
+    return normalize(w).text.replace("ئ", "ي").replace("ء", "")
+
+
+def _words_value(words: list[str]) -> int | None:
+    """'ألفين وخمسمائة' -> 2500, 'ثلاثة آلاف' -> 3000, 'مئتين وخمسين' -> 250 (words normalised)."""
+    total, cur = 0, 0
+    for w in words:
+        w = w[1:] if w.startswith("و") and w[1:] and (w[1:] in _NUM_WORDS or w[1:] in _THOUSAND) else w
+        if w in _THOUSAND:
+            if w in ("الفان", "الفين"):
+                total += 2000
+            else:
+                total += (cur or 1) * 1000
+            cur = 0
+        elif w in _NUM_WORDS:
+            cur += _NUM_WORDS[w]
+        else:
+            return None
+    value = total + cur
+    return value or None
+
+
 def _fallback_quantities(text: str) -> list[Qty]:
-    """'نحو 2500 جندي', '5 آلاف جندي', '150 ألف جندياً', 'مئات العسكريين' (ADAPTER)."""
+    """'نحو 2500 جندي', '5 آلاف جندي', '150 ألف جندياً', 'مئات العسكريين', and figures in
+    words: 'نحو ألفين وخمسمائة عسكري', 'ثلاثة آلاف جندي' (ADAPTER)."""
     lex = load_lexicon()
     nt = normalize(text)
     t = nt.text
@@ -490,9 +553,11 @@ def _fallback_quantities(text: str) -> list[Qty]:
     quals = {norm(a): v for a, v in _troop_alias_values("qualifier")}
     vague = {norm(a): v for a, v in _troop_alias_values("vague")}
     qalt = _alt(quals)
+    wd = "(?:" + _alt(list(_NUM_WORDS) + list(_THOUSAND)) + ")"
     rx = re.compile(
         rf"{_B}(?:(?P<q>(?:[وف]?[بل]?)(?:{qalt}))\s+)?"
         rf"(?:(?P<num>\d{{1,3}}(?:[,.]\d{{3}})+|\d+(?:\.\d+)?)(?:\s*-\s*(?P<num2>\d+))?\s*(?P<mult>الف|الاف|مليون)?"
+        rf"|(?P<words>{wd}(?:\s+و?{wd}){{0,4}})"
         rf"|(?P<vague>{_alt(vague)}))\s+(?:من\s+)?(?P<noun>(?:ال)?(?:{nouns})){_E}"
     )
     out: list[Qty] = []
@@ -505,6 +570,11 @@ def _fallback_quantities(text: str) -> list[Qty]:
             lo, hi = vague[m.group("vague")].split("-")
             value, vmax = float(lo), float(hi)
             q = q or "approx"
+        elif m.group("words"):
+            wv = _words_value([_num_word_key(w) for w in m.group("words").split()])
+            if wv is None:
+                continue
+            value, vmax = float(wv), None
         else:
             raw = m.group("num").replace(",", "")
             if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
@@ -556,6 +626,10 @@ def quantities(text: str) -> list[Qty]:
         overlapping = [o for o in out if not (q.end <= o.start or q.start >= o.end)]
         if not overlapping:
             out.append(q)
+        elif all(q.start <= o.start and o.end <= q.end and (o.end - o.start) < (q.end - q.start)
+                 and not o.noun for o in overlapping):
+            # the sibling read only part of the figure ('ألفين' of 'ألفين وخمسمائة عسكري')
+            out = [o for o in out if o not in overlapping] + [q]
         else:
             for o in overlapping:  # fill what the sibling module left out
                 if not o.noun:
@@ -626,22 +700,38 @@ def _topic(text: str) -> str:
     return ""
 
 
-def _round_number(text: str, nt: Normalized, trig_s: int, trig_e: int) -> tuple[int | None, str]:
-    """Round number near a trigger: 'الجولة الثالثة من/لـ الحوار', 'الجولة 3', 'في جولته الرابعة'."""
-    lex = load_lexicon()
-    ordre, ordvals = _ordinal_regex()
+@lru_cache(maxsize=1)
+def _round_regex() -> re.Pattern:
+    _, ordvals = _ordinal_regex()
     round_words = _alt(norm(a) for a in _class_aliases("round"))
-    rx = re.compile(rf"{_B}(?:[وفبل]{{0,2}})(?:{round_words})\s+(?:(?P<ord>{_alt(ordvals)})|(?P<num>\d{{1,2}})|(?P<last>الاخيره|الختاميه|النهائيه)){_E}")
-    t = nt.text
-    best = None
-    for m in rx.finditer(t):
+    return re.compile(rf"{_B}(?:[وفبل]{{0,2}})(?:{round_words})\s+(?:(?P<ord>{_alt(ordvals)})|(?P<num>\d{{1,2}})|(?P<last>الاخيره|الختاميه|النهائيه)){_E}")
+
+
+def _round_phrases(text: str, nt: Normalized | None = None) -> list[tuple[int, int, int | None, str]]:
+    """Every round phrase in ``text`` ('الجولة الثالثة', 'جولتها الأولى', 'الجولة 3',
+    'الجولة الأخيرة') as (start, end, number, label); offsets index ``text``."""
+    nt = nt or normalize(text)
+    _, ordvals = _ordinal_regex()
+    out = []
+    for m in _round_regex().finditer(nt.text):
         s, e = nt.span(m.start(), m.end())
+        n = ordvals.get(m.group("ord")) if m.group("ord") else (int(m.group("num")) if m.group("num") else None)
+        out.append((s, e, n, "last" if m.group("last") else ""))
+    return out
+
+
+def _round_number(text: str, nt: Normalized, trig_s: int, trig_e: int) -> tuple[int | None, str]:
+    """Round number near a trigger: 'الجولة الثالثة من/لـ الحوار', 'الجولة 3', 'في جولته الرابعة'.
+    A round phrase after the trigger but past a clause break ('اللجنة العسكرية العليا، فيما
+    عقدت الجولة الثانية') starts another clause and is not this trigger's round."""
+    best = None
+    for s, e, n, label in _round_phrases(text, nt):
         dist = trig_s - e if e <= trig_s else (s - trig_e if s >= trig_e else 0)
-        if dist > ROUND_WINDOW or (e <= trig_s and _barrier_between(text, e, trig_s) and False):
+        if dist > ROUND_WINDOW:
+            continue
+        if s >= trig_e and re.search(r"[،,؛;:]", text[trig_e:s]):
             continue
         if best is None or dist < best[0]:
-            n = ordvals.get(m.group("ord")) if m.group("ord") else (int(m.group("num")) if m.group("num") else None)
-            label = "last" if m.group("last") else ""
             best = (dist, n, label)
     if best is None:
         return None, ""
@@ -730,10 +820,12 @@ class _Mention:
     topic: str = ""
     outcome: str = ""
     completed: bool = False
+    own_topic: str = ""     # topic of the mention's own clause (force-posture announcements)
+    rule: str = ""          # the rule that made the mention, when not a plain trigger
 
 
 def _pick_date(text: str, tes: list[TimeExpr], trig_s: int, trig_e: int, used: set[int],
-               quotes) -> TimeExpr | None:
+               quotes, before_only: bool = False) -> TimeExpr | None:
     """The event's date: nearest linked date after the trigger (within a window), else the
     nearest linked date before it. Linked = not across a colon/quote boundary; dates used
     as deadlines are skipped; relative dates inside quoted speech are not resolvable."""
@@ -752,7 +844,7 @@ def _pick_date(text: str, tes: list[TimeExpr], trig_s: int, trig_e: int, used: s
                 before.append((trig_s - te.end, te))
         else:
             after.append((0, te))
-    if after:
+    if after and not before_only:
         return min(after, key=lambda x: x[0])[1]
     if before:
         return min(before, key=lambda x: x[0])[1]
@@ -769,8 +861,78 @@ def _in_other_relative_clause(text: str, a: int, b: int) -> bool:
     return not [h for h in _has_class("meeting", text) if last.end <= h.start and h.end <= b]
 
 
-def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = "day") -> list[_Mention]:
-    """Milestone mentions in one sentence (offsets index ``text``)."""
+@lru_cache(maxsize=1)
+def _series_kinds() -> dict[str, str]:
+    """Named tracks (series) of rounds and meetings and their kind; the generic 'dialogue'
+    series (جولة الحوار) names no track."""
+    lex = load_lexicon()
+    return {series: kind for kind, series, _ in lex.trigger_info.values()
+            if kind in ("dialogue_round", "commission_meeting") and series not in ("", "dialogue")}
+
+
+def named_series(text: str) -> list[tuple[int, str]]:
+    """(position, series) of every named track in ``text`` (a trigger of a named series,
+    whether or not it makes a milestone there): the context a later round phrase refers to."""
+    lex = load_lexicon()
+    sk = _series_kinds()
+    out = []
+    for m in lex.triggers.finditer_normalized(normalize(text)):
+        if m.key.startswith("exclude"):
+            continue
+        series = lex.trigger_info[m.key][1]
+        if series in sk:
+            out.append((m.start, series))
+    return out
+
+
+#: talk nouns that make 'الجولة الثالثة من الحوار' a round of talks (not, say, a tour)
+_TALK_NOUN = r"\s*(?:من|ل|لـ)\s*(?:ال)?(?:حوار|محادثات|مباحثات|مفاوضات|اجتماعات|مشاورات|مناقشات|لقاءات)"
+
+
+def _until_deadline(text: str, lo_mark: int, te: TimeExpr, nt_text: str | None = None) -> bool:
+    """'حتى <date>' is a deadline only when its clause is about the force staying/leaving or
+    the mission ending: a withdrawal/mission-end topic term, or a presence verb (تبقى، يواصل،
+    تستمر …) together with a force/mission noun (قوة، القوات، التحالف، مهمة …). The clause
+    is the text from the last clause break before the marker (a bare '، حتى …' reaches back
+    one clause) to the date. A bare year followed by a counted noun ('حتى 2000 جندي') is a
+    number, not a date."""
+    rest = text[te.end:te.end + 20]
+    if te.rule == "year" and re.match(r"\s*(?:%|\S*(?:جندي|جنود|عسكري|عنصر|فرد|مستشار|هجوم|هجمات|ألف|الف|آلاف|شخص))", rest):
+        return False
+    brk = re.compile(r"[.!?؟؛;:\n]")
+    hard = max((m.end() for m in brk.finditer(text, 0, lo_mark)), default=0)
+    commas = [m.end() for m in re.finditer(r"[،,]", text[hard:lo_mark])]
+    lo = hard + commas[-1] if commas else hard
+    if commas and not re.sub(r"[\sو]", "", text[lo:lo_mark]) and len(commas) > 1:
+        lo = hard + commas[-2]
+    elif commas and not re.sub(r"[\sو]", "", text[lo:lo_mark]):
+        lo = hard
+    clause = text[lo:te.end]
+    t = normalize(clause).text
+    lex = load_lexicon()
+    for topic, _p, stems in lex.topics:
+        if topic in ("withdrawal", "mission_end", "combat_mission_end") and _stem_hits(t, stems):
+            return True
+    return bool(_has_class("presence", clause)) and bool(_has_class("force_noun", clause))
+
+
+def _posture_object(text: str, trig_e: int) -> bool:
+    """A force-posture object within three words after a future verb ('ستقلص وجودها',
+    'ستنهي مهمتها', 'ستنسحب من العراق')."""
+    for h in _has_class("posture_object", text):
+        gap = text[trig_e:h.start]
+        if h.start >= trig_e and re.fullmatch(r"\s*(?:[^\s،,.؛:]+\s+){0,2}(?:من\s+)?", gap):
+            return True
+    return False
+
+
+def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = "day",
+                     context_series: str = "") -> list[_Mention]:
+    """Milestone mentions in one sentence (offsets index ``text``).
+
+    ``context_series``: the nearest named track (series) in the document's earlier sentences
+    (see :func:`named_series`); a round phrase whose track is not named in its own sentence
+    ('وكانت الجولة الثالثة من الحوار قد عقدت …', 'انطلقت جولتها الأولى') takes it."""
     lex = load_lexicon()
     nt = normalize(text)
     trig = [m for m in lex.triggers.finditer_normalized(nt) if not m.key.startswith("exclude")]
@@ -785,6 +947,20 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
 
     # deadlines: a deadline marker directly followed by a date, about a known topic
     used: set[int] = set()
+    until_marks = _has_class("until", text)
+    for dm in until_marks:
+        for i, te in enumerate(tes):
+            if i in used:
+                continue
+            gap = text[dm.end:te.start]
+            if 0 <= te.start - dm.end <= 12 and re.fullmatch(r"[\s\u0640]*(?:نهاية\s*|نهايه\s*)?(?:يوم\s*)?", gap):
+                if _until_deadline(text, dm.start, te):
+                    used.add(i)
+                    lo = max(0, dm.start - 80)
+                    dtopic = _topic(text[lo:te.end]) or topic or "withdrawal"
+                    out.append(_Mention("deadline", dtopic, dm.start, te.end, text[dm.start:te.end], te=te,
+                                        topic=dtopic, rule="until"))
+                break
     for dm in deadline_marks:
         for i, te in enumerate(tes):
             gap = text[dm.end:te.start]
@@ -803,7 +979,7 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
                 0 <= m.start - d.end <= 25 and not _barrier_between(text, d.end, m.start) for d in demand_marks):
             continue
         rnd, rlabel = (None, "")
-        if kind == "dialogue_round":
+        if kind in ("dialogue_round", "commission_meeting"):
             rnd, rlabel = _round_number(text, nt, m.start, m.end)
         te = _pick_date(text, tes, m.start, m.end, used, quotes)
         ok = True
@@ -820,7 +996,25 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
             ok = bool(_has_class("vote_body", text))
         elif needs == "topic":
             ok = bool(topic) or kind in ("agreement", "announcement")  # topicless: resolved per doc
+        elif needs == "posture":
+            # 'أعلنت … أن الولايات المتحدة ستقلص وجودها': a stated plan about the force posture;
+            # not a question ('هل ستنسحب …؟')
+            ok = _posture_object(text, m.end) and not re.search(r"(?<![\w])هل\s", text[max(0, m.start - 25):m.start]) \
+                and not text.rstrip(" \"”»").endswith("؟")
         if not ok:
+            continue
+        if needs == "posture":
+            cut = re.compile(r"[،,.؛;:!?؟]").search(text, m.end)
+            own = _topic(text[m.start:cut.start() if cut else len(text)]) or topic
+            prev = next((x for x in out if x.kind == kind), None)
+            if prev is not None:
+                # the speech verb before it ('أعلنت … أن … ستقلص') reports this plan
+                prev.status, prev.own_topic, prev.rule = "planned", own, "posture"
+                continue
+            seen.add((kind, series))
+            te_b = _pick_date(text, tes, m.start, m.end, used, quotes, before_only=True)
+            out.append(_Mention(kind, series, m.start, m.end, m.surface, None, "", "planned", te_b, own,
+                                own_topic=own, rule="posture"))
             continue
         key = (kind, series)
         if key in seen:
@@ -836,10 +1030,15 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
                                   for p in planned_marks) else "held"
         out.append(_Mention(kind, series, m.start, m.end, m.surface, rnd, rlabel, status, te, topic))
 
+    out += _context_rounds(text, nt, trig, out, tes, used, quotes, meeting_marks, planned_marks, context_series)
+
     kinds = {x.kind for x in out}
     if kinds & set(EVENT_KINDS):
-        out = [x for x in out if x.kind not in ("agreement", "announcement")]
-    elif "agreement" in kinds:
+        events = [x for x in out if x.kind in EVENT_KINDS]
+        out = [x for x in out if x.kind not in ("agreement", "announcement")
+               or (x.kind == "announcement" and all(_own_clause(text, x, y) for y in events))]
+        kinds = {x.kind for x in out}
+    if "agreement" in kinds:
         out = [x for x in out if x.kind != "announcement" or x.status == "planned"]
     # 'الإعلان عن الصفقة كان مقررًا خلال آب': the agreement is only the announcement's object
     for x in out:
@@ -848,6 +1047,7 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
                 and re.search(r"\sعن\s", text[y.trig_e:x.trig_s] + " ") for y in out):
             x.te = None
     # one date, one event: a date shared by several mentions stays with the nearest trigger
+    lost: list[_Mention] = []
     for x in out:
         if x.te is None or x.kind == "deadline":
             continue
@@ -857,15 +1057,90 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
                 dy = min(abs(y.te.start - y.trig_e), abs(y.trig_s - y.te.end))
                 if dy < dx or (dy == dx and y.trig_s < x.trig_s):
                     x.te = None
+                    lost.append(x)
                     break
+    # a mention that lost its date to a nearer event takes the nearest date no other mention holds
+    # ('في 27 كانون الثاني الجولة الأولى من …، فيما عقدت الجولة الثانية في 11 شباط')
+    for x in lost:
+        held = {i for i, t in enumerate(tes) for y in out if y.te is t}
+        x.te = _pick_date(text, tes, x.trig_s, x.trig_e, used | held, quotes)
     completed = bool(_has_class("completion", text))
     for x in out:
         x.completed = completed and x.status == "held"
         if x.kind in ("agreement", "announcement"):
-            x.topic = topic
+            x.topic = x.own_topic or topic
         date_span = (x.te.start, x.te.end) if x.te else None
         x.outcome = _outcome(text, x.kind, x.trig_s, x.trig_e, date_span)
     return out
+
+
+def _context_rounds(text, nt, trig, out, tes, used, quotes, meeting_marks, planned_marks,
+                    context_series: str) -> list[_Mention]:
+    """Round phrases that no named trigger of the sentence claims ('الجولة الثالثة من الحوار',
+    'انطلقت جولتها الأولى', 'فيما عقدت الجولة الثانية في 11 شباط').
+
+    Rule: a numbered round phrase is a milestone of the track it refers to when it reads as an
+    event — a meeting word within 40 characters, a planned marker right after it, a linked date
+    after it, or 'من/لـ + talks noun' right after it. Its track is, in order: a named track
+    trigger of the sentence within ``ROUND_WINDOW`` characters it would attach to; the nearest
+    named track before it in the sentence; the nearest named track in the document's earlier
+    sentences (``context_series``). Without any, the phrase is left (nothing names the talks).
+    A round number already carried by a mention of the sentence is not repeated."""
+    lex = load_lexicon()
+    sk = _series_kinds()
+    named = [(m.start, m.end, lex.trigger_info[m.key][1]) for m in trig if lex.trigger_info[m.key][1] in sk]
+    new: list[_Mention] = []
+    for rs, re_, n, _label in _round_phrases(text, nt):
+        if n is None:
+            continue
+        if any(x.kind in ("dialogue_round", "commission_meeting") and x.round_number == n for x in out + new):
+            continue
+        if any(m.start < re_ and rs < m.end for m in trig):
+            continue  # inside a trigger phrase ('جولة الحوار …')
+        near = [(ts - re_ if re_ <= ts else rs - te_, ser) for ts, te_, ser in named
+                if (0 <= ts - re_ <= ROUND_WINDOW)
+                or (0 <= rs - te_ <= ROUND_WINDOW and not re.search(r"[،,؛;:]", text[te_:rs]))]
+        before = [ser for ts, _te, ser in named if ts < rs]
+        series = min(near)[1] if near else (before[-1] if before else context_series)
+        if not series:
+            continue
+        te = _pick_date(text, tes, rs, re_, used, quotes)
+        cue = (any(abs(mm.start - rs) <= 40 or abs(mm.start - re_) <= 40 for mm in meeting_marks)
+               or any(re_ <= p.start <= re_ + 35 for p in planned_marks)
+               or (te is not None and te.start >= re_)
+               or re.match(_TALK_NOUN, normalize(text[re_:re_ + 30]).text))
+        if not cue:
+            continue
+        status = "planned" if any(abs(p.start - rs) <= 40 or (re_ <= p.start <= re_ + 35)
+                                  for p in planned_marks) else "held"
+        new.append(_Mention(sk[series], series, rs, re_, text[rs:re_], n, "", status, te, rule="context_round"))
+    return new
+
+
+def _own_clause(text: str, x: _Mention, y: _Mention) -> bool:
+    """An announcement ``x`` is its own milestone next to the event ``y`` of the same sentence
+    when a clause break separates them and ``x``'s own clause carries a topic term and a
+    completion word or a force-posture plan ('أعلن … انتهاء المهمة القتالية …، تنفيذاً
+    لمخرجات الجولة الرابعة'); otherwise it only reports that
+    event ('أعلن … بدء اجتماعات اللجنة العسكرية العليا'). Agreements next to an event still
+    yield to it (an agreement in a meeting sentence is mostly its expected outcome)."""
+    if x.trig_e <= y.trig_s:
+        between = text[x.trig_e:y.trig_s]
+        cut = re.search(r"[،,؛;]", between)
+        if not cut:
+            return False
+        own = text[x.trig_s:x.trig_e + cut.start()]
+    elif y.trig_e <= x.trig_s:
+        between = text[y.trig_e:x.trig_s]
+        cuts = list(re.finditer(r"[،,؛;]", between))
+        if not cuts:
+            return False
+        own = text[y.trig_e + cuts[-1].end():_clause_end(text, x.trig_e)]
+    else:
+        return False
+    # a stated result ('انتهاء', 'أنهت') or a stated plan ('ستقلص وجودها'); an expected
+    # announcement ('توقعات بالإعلان عن اتفاق …') is that event's outlook
+    return bool(_topic(own)) and (x.rule == "posture" or bool(_has_class("completion", own)))
 
 
 def _round_near_any(text, nt, s, e):
@@ -878,19 +1153,60 @@ def _round_near_any(text, nt, s, e):
 NON_PARTICIPANT_TYPES = frozenset({"media", "research"})
 
 
-def _participants(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int) -> str:
+#: actor types carried over from the preceding sentence (armed factions named there are what
+#: the talks are about, not parties to them)
+CARRIED_PARTICIPANT_EXCLUDE = frozenset({"armed faction"})
+
+
+def _participants(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int,
+                  exclude_types: frozenset = frozenset()) -> str:
     """Actor ids mentioned in the milestone's sentence, sources (media, research) left out."""
-    if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
+    m = _sentence_actors(mentions_df, doc_id, sid, s0, s1, exclude_types)
+    if m is None:
         return ""
+    ids = sorted({str(a) for a in m["actor_id"].dropna() if str(a)})
+    return "|".join(ids)
+
+
+def _sentence_actors(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int,
+                     exclude_types: frozenset = frozenset()) -> pd.DataFrame | None:
+    if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
+        return None
     m = mentions_df[mentions_df["doc_id"] == doc_id]
     if "actor_type" in m:
-        m = m[~m["actor_type"].isin(NON_PARTICIPANT_TYPES)]
+        m = m[~m["actor_type"].isin(NON_PARTICIPANT_TYPES | exclude_types)]
     if "sentence_id" in m and sid is not None:
         m = m[(m["sentence_id"] == sid) | ((m["start"] >= s0) & (m["end"] <= s1))]
     else:
         m = m[(m["start"] >= s0) & (m["end"] <= s1)]
-    ids = sorted({str(a) for a in m["actor_id"].dropna() if str(a)})
-    return "|".join(ids)
+    return m
+
+
+@lru_cache(maxsize=1)
+def _back_reference_regex() -> re.Pattern:
+    nouns = _alt(norm(a) for a in _class_aliases("back_reference"))
+    return re.compile(
+        rf"^[\s\"«“(]*[وف]?(?:خلال|في|عقب|بعد|اثناء|لدي|مع|ختام)\s+"
+        rf"(?:(?:ختام|نهايه|اعقاب|مستهل|بدايه|مطلع|اطار)\s+)?(?:(?:هذه|هذا|تلك|ذلك)\s+)?(?:{nouns}){_E}")
+
+
+def _refers_back(text: str, actor_starts: list[int]) -> bool:
+    """Does the sentence refer back to the preceding one for who took part?
+
+    Rule: yes when it opens with a preposition and a definite event noun ('وخلال الجولة…',
+    'وفي ختام الاجتماع…', 'وعقب اللقاء…'); when its subject is a dual that points back to two
+    parties ('وأكد الجانبان…', 'التزم به الطرفان') and fewer than two actors are named before
+    that dual in the sentence (else the dual points to them: 'اتفق المسؤولون العراقيون وإدارة
+    بايدن … يقول الطرفان'); or when it names no actor at all and is a full sentence (ends with
+    sentence punctuation — a pronoun-only subject: 'وأضاف البيان: …', 'وقالت: …'; a heading
+    line refers to nothing). The milestone's participants are then the actors of the sentence
+    and of the immediately preceding sentence (never further back), armed factions of the
+    preceding sentence left out (``CARRIED_PARTICIPANT_EXCLUDE``)."""
+    if not actor_starts:
+        return bool(re.search(r"[.!?؟…][\s\"”»’)]*$", text))
+    if _back_reference_regex().search(normalize(text).text):
+        return True
+    return any(sum(a < d.start for a in actor_starts) < 2 for d in _has_class("dual_subject", text))
 
 
 def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
@@ -906,12 +1222,25 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     anchor, aprec = parse_anchor(pub)
     rows, troops = [], []
     sents = sentences_df.sort_values("start")
+    context_series = ""          # nearest named track in the earlier sentences
+    prev_parts = ""              # participants carried from the preceding sentence
     for r in sents.itertuples(index=False):
         text, s0 = str(r.text), int(r.start)
         sid = getattr(r, "sentence_id", None)
-        parts = _participants(mentions_df, doc_id, sid, s0, s0 + len(text))
+        own_parts = _participants(mentions_df, doc_id, sid, s0, s0 + len(text))
+        parts = own_parts
+        if prev_parts:
+            acts = _sentence_actors(mentions_df, doc_id, sid, s0, s0 + len(text))
+            starts = [int(a) - s0 for a in acts["start"]] if acts is not None else []
+            if _refers_back(text, starts):
+                parts = "|".join(sorted(set(own_parts.split("|") + prev_parts.split("|")) - {""}))
         fmt = _format(text)
-        for x in analyse_sentence(text, anchor, aprec):
+        found = analyse_sentence(text, anchor, aprec, context_series)
+        named = named_series(text)
+        if named:
+            context_series = named[-1][1]
+        prev_parts = _participants(mentions_df, doc_id, sid, s0, s0 + len(text), CARRIED_PARTICIPANT_EXCLUDE)
+        for x in found:
             te = x.te
             rows.append({
                 "doc_id": doc_id, "sentence_id": sid, "start": s0, "end": int(r.end),
@@ -983,27 +1312,52 @@ def _troop_levels(doc_id, sid, s0, text, anchor, aprec, pub) -> list[dict]:
     forces = list(lex.troop["force"].finditer_normalized(nt))
     countries = list(lex.troop["country"].finditer_normalized(nt))
     attrib = list(lex.troop["attribution"].finditer_normalized(nt))
+    non_troop = list(lex.troop["non_troop"].finditer_normalized(nt)) if "non_troop" in lex.troop else []
     tes = None
-    for q in qs:
+    last = None   # (quantity, unit, force) of the previous troop figure of the sentence
+    for qi, q in enumerate(qs):
         noun = norm(q.noun)
         unit = noun_units.get(noun) or noun_units.get(re.sub(r"^ال", "", noun))
+        carried = None
+        if not unit and not noun and last is not None and qs[qi - 1] is last[0]:
+            carried = _carried_country(text, last[0].end, q, countries)
+            if carried is None:
+                continue
+            unit = last[1]
         if not unit:
             continue
-        # casualties: 'قتل 13 جندياً', 'إصابة نحو 110 جندياً'
+        # casualties: 'قتل 13 جندياً', 'إصابة نحو 110 جندياً', and after the figure in the
+        # same clause: 'خمسة من أفراد الخدمة … أصيبوا في الهجوم'
         if any(0 <= q.start - x.end <= 60 and not re.search(r"[.؛،,]", text[x.end:q.start]) for x in excl):
             continue
-        # force: nearest force term before the figure, else after
-        before = [f for f in forces if f.end <= q.start]
-        after = [f for f in forces if f.start >= q.end and f.start - q.end <= 40]
-        force = before[-1].key if before else (after[0].key if after else "")
-        # country: 'في العراق' right after, else right before
-        country = ""
-        aft = [c for c in countries if 0 <= c.start - q.end <= 40]
-        bef = [c for c in countries if 0 <= q.start - c.end <= 40]
-        if aft:
-            country = aft[0].key
-        elif bef:
-            country = bef[-1].key
+        if any(0 <= x.start - q.end <= 60 and not re.search(r"[.؛،,:\"“”«»]", text[q.end:x.start]) for x in excl):
+            continue
+        # not US/coalition forces: 'عناصر الميليشيات', 'عنصراً من الفصائل', '… مدنيين'
+        if any(0 <= x.start - q.end <= 6 and re.fullmatch(r"\s*(?:من\s*)?", text[q.end:x.start]) for x in non_troop):
+            continue
+        if carried is not None:
+            force, country = last[2], carried
+        else:
+            # force: nearest force term before the figure, else after
+            before = [f for f in forces if f.end <= q.start]
+            after = [f for f in forces if f.start >= q.end and f.start - q.end <= 40]
+            force = before[-1].key if before else (after[0].key if after else "")
+            # country: 'في العراق' right after, else right before; a country past a clause
+            # break ('… عسكري أميركي، وفي سوريا نحو 900') is another figure's
+            country = ""
+            aft = [c for c in countries if 0 <= c.start - q.end <= 40]
+            bef = [c for c in countries if 0 <= q.start - c.end <= 40]
+            brk = re.compile(r"[،,؛;]")
+            aft_close = [c for c in aft if not brk.search(text[q.end:c.start])]
+            bef_close = [c for c in bef if not brk.search(text[c.end:q.start])]
+            if aft_close:
+                country = aft_close[0].key
+            elif bef_close:
+                country = bef_close[-1].key
+            elif aft:
+                country = aft[0].key
+            elif bef:
+                country = bef[-1].key
         if tes is None:
             tes = time_expressions(text, anchor, aprec)
         # the figure's date: a date earlier in the sentence ('في يناير 2020 … آنذاك 5 آلاف')
@@ -1035,7 +1389,39 @@ def _troop_levels(doc_id, sid, s0, text, anchor, aprec, pub) -> list[dict]:
             "qualifier": q.qualifier, "unit": unit, "country": country, "force": force,
             "date": date, "date_precision": prec, "date_basis": basis, "claimed_by_source": claimed,
         })
+        last = (q, unit, force)
     return out
+
+
+def _carried_country(text: str, prev_end: int, q: Qty, countries) -> str | None:
+    """A bare figure coordinated with the previous troop figure takes its unit and force:
+    '2500 جندي في العراق و900 في سوريا', '… ونحو 900 في سوريا', '… عسكري أميركي، وفي
+    سوريا نحو 900'. The bare figure needs its own country (right after it: 'و900 في سوريا';
+    or between the و and the figure: 'وفي سوريا نحو 900'); returns that country, or None when
+    the figure is not such a coordinate. At most four words (the first figure's own
+    complements) and one comma may separate the two figures."""
+    m = re.search(r"[\d٠-٩]", q.surface)
+    num_start = q.start + (m.start() if m else 0)
+    pre = text[prev_end:num_start]
+    if re.search(r"[.!?؟؛;:]", pre) or len(pre) > 70:
+        return None
+    word = r"[^\s\d٠-٩.،,؛;:!?؟]+"
+    tail = text[q.end:q.end + 40]
+    # 'و900 في سوريا' / 'ونحو 900 في سوريا'
+    if re.fullmatch(rf"(?:\s+{word}){{0,4}}\s*[،,]?\s*و\s*(?:{word}\s+){{0,2}}", pre):
+        mm = re.match(r"\s*(?:في|ب)\s*", tail)
+        if mm:
+            c = [x for x in countries if x.start == q.end + mm.end()]
+            if c:
+                return c[0].key
+    # 'وفي سوريا نحو 900' (followed by a break or a preposition, not by another noun)
+    mm = re.fullmatch(rf"(?:\s+{word}){{0,4}}\s*[،,]?\s*و\s*(?:في|ب)\s*(?P<c>{word}(?:\s+{word})?)\s+(?:{word}\s+){{0,2}}", pre)
+    if mm and re.match(r"\s*(?:$|[.،,؛;:!?؟]|(?:في|ضمن|من)\s)", tail):
+        cs, ce = prev_end + mm.start("c"), prev_end + mm.end("c")
+        c = [x for x in countries if cs <= x.start < ce]
+        if c:
+            return c[0].key
+    return None
 
 
 # ----------------------------------------------------------------------------------------

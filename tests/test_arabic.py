@@ -88,3 +88,16 @@ def test_lam_preposition_before_a_stem_that_starts_with_lam():
     m = TermMatcher({"اللجنة العسكرية العليا": "hmc"})
     found = [(x.key, x.surface) for x in m.finditer("اجتماعات مجموعة العمل التابعة للجنة العسكرية العليا")]
     assert found == [("hmc", "لجنة العسكرية العليا")]
+
+
+SPECIAL = ARABIC_CHARS + "\u00a0\u200f\u202b\u2066\ufeff\t\r\u2009ـــ" + "ﻻﷲﺍﺏ" + "“”«»٫٬،ABCxyz"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=SPECIAL, max_size=80), st.booleans())
+def test_property_fast_normalisation_equals_the_reference(text, collapse):
+    from iraqkit.arabic import _normalize_slow
+
+    fast, slow = normalize(text, collapse), _normalize_slow(text, collapse)
+    assert fast.text == slow.text
+    assert fast.offsets == slow.offsets

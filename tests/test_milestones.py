@@ -436,3 +436,172 @@ def test_deadline_no_later_than():
     ms = {x.kind: x for x in one(s, anchor=dt.date(2024, 9, 28))}
     assert "deadline" in ms
     assert ms["deadline"].te.iso().startswith("2025-09")
+
+
+# --- context, several milestones per sentence, حتى deadlines, posture plans (held-out round 2) ----
+def doc(sentences, published="2021-07-27", mentions=None):
+    """extract_doc on crafted sentences (joined by a space; offsets are real)."""
+    rows, pos = [], 0
+    for i, s in enumerate(sentences, 1):
+        rows.append({"doc_id": "d", "sentence_id": i, "start": pos, "end": pos + len(s), "text": s})
+        pos += len(s) + 1
+    return M.extract_doc("d", published, pd.DataFrame(rows), mentions)["milestone_mentions"]
+
+
+def test_round_phrase_takes_the_track_named_in_an_earlier_sentence():
+    m = doc(["واختتمت الجولة الرابعة من الحوار الاستراتيجي في واشنطن يوم الجمعة 23 تموز.",
+             "وكانت الجولة الثالثة من الحوار قد عقدت افتراضياً في السابع من نيسان/أبريل الماضي، "
+             "فيما انطلقت الجولة الاولى في حزيران 2020 في عهد الرئيس السابق."])
+    got = sorted((int(r.round_number), r.kind, r.series, r.date) for r in m.itertuples())
+    assert got == [(1, "dialogue_round", "strategic_dialogue", "2020-06"),
+                   (3, "dialogue_round", "strategic_dialogue", "2021-04-07"),
+                   (4, "dialogue_round", "strategic_dialogue", "2021-07-23")]
+
+
+def test_possessive_round_takes_the_track_named_earlier_in_the_sentence():
+    s = ("ويأتي الهجوم في وقت تجري فيه بغداد وواشنطن محادثات في إطار اللجنة العسكرية العليا لتحديد جدول زمني، "
+         "وهي المحادثات التي انطلقت جولتها الأولى يوم السبت 27 كانون الثاني/يناير.")
+    ms = one(s, anchor=dt.date(2024, 1, 29), prec="day")
+    assert [(x.kind, x.series, x.round_number, x.te.iso()) for x in ms] == [
+        ("commission_meeting", "higher_military_commission", 1, "2024-01-27")]
+    # planned: 'الجولة الثانية من الاجتماعات ستعقد قريباً'
+    s2 = ("وأكد المستشار أن «الحوار مع واشنطن عبر اللجنة العسكرية العليا مستمر»، مشيراً إلى أن "
+          "«الجولة الثانية من الاجتماعات ستعقد قريباً».")
+    ms = one(s2, anchor=dt.date(2024, 2, 8))
+    assert [(x.kind, x.round_number, x.status) for x in ms] == [("commission_meeting", 2, "planned")]
+
+
+def test_round_phrase_without_a_named_track_or_event_is_not_a_milestone():
+    # nothing in the document names the talks
+    assert doc(["وانطلقت الجولة الأولى من البطولة في حزيران 2020."]).empty
+    # a passing reference (no meeting word, no date, no 'من الحوار'): the statement is not a round
+    m = doc(["واختتمت الجولة الرابعة من الحوار الاستراتيجي في واشنطن.",
+             "وأكد البيان الصادر عن الجولة الرابعة أهمية التعاون."])
+    assert len(m) == 1 and m.iloc[0]["sentence_id"] == 1
+
+
+def test_two_rounds_of_one_track_in_one_sentence_each_with_its_date():
+    s = ("وأطلقت بغداد وواشنطن في 27 كانون الثاني/يناير الماضي الجولة الأولى من مباحثات اللجنة العسكرية العليا، "
+         "فيما عقدت الجولة الثانية في 11 شباط/فبراير، لبحث جدول زمني لتقليص وجود قوات التحالف تدريجيا.")
+    ms = one(s, anchor=dt.date(2024, 4, 16))
+    assert sorted((x.kind, x.round_number, x.te.iso()) for x in ms) == [
+        ("commission_meeting", 1, "2024-01-27"), ("commission_meeting", 2, "2024-02-11")]
+
+
+def test_announcement_in_its_own_clause_next_to_a_round():
+    s = ("ويعود المسار إلى التاسع من كانون الأول/ديسمبر 2021، حين أعلن مستشار الأمن القومي انتهاء المهمة القتالية "
+         "لقوات التحالف وتحولها إلى مهام التدريب والمشورة، تنفيذاً لمخرجات الجولة الرابعة من الحوار الاستراتيجي.")
+    ms = {x.kind: x for x in one(s, anchor=dt.date(2025, 10, 1))}
+    assert set(ms) == {"announcement", "dialogue_round"}
+    assert ms["announcement"].te.iso() == "2021-12-09" and ms["announcement"].topic == "combat_mission_end"
+    assert ms["dialogue_round"].round_number == 4
+    # negative: an announcement that only reports the meeting stays one milestone
+    s2 = "وأعلن وزير الدفاع الأمريكي بدء اجتماعات اللجنة العسكرية العليا لبحث انتقال مهمة التحالف."
+    assert kinds(one(s2)) == ["commission_meeting"]
+    # negative: an expected announcement is the meeting's outlook, not a milestone of its own
+    s3 = ("ويأتي القصف فيما تتواصل اجتماعات اللجنة العسكرية العليا بين بغداد وواشنطن، وسط توقعات بالإعلان "
+          "عن اتفاق لانسحاب قوات التحالف بحلول أيلول 2025.")
+    assert kinds(one(s3, anchor=dt.date(2024, 8, 6))) == ["commission_meeting", "deadline"]
+
+
+def test_until_a_date_is_a_deadline_when_the_clause_is_about_the_presence():
+    s = ("أعلنت الحكومتان الاتفاق على إنهاء المهمة العسكرية للتحالف على مرحلتين تنتهي أولاهما في موعد لا يتجاوز "
+         "نهاية أيلول (سبتمبر) 2025، على أن يواصل التحالف عمله من إقليم كردستان حتى أيلول (سبتمبر) 2026 لدعم العمليات في سوريا.")
+    dl = sorted(x.te.iso()[:7] for x in one(s, anchor=dt.date(2024, 9, 28)) if x.kind == "deadline")
+    assert dl == ["2025-09", "2026-09"]
+    s2 = "وقال إن المرحلة الأولى انتهت، وستبقى قوة محدودة في أربيل حتى أيلول 2026 لدعم العمليات ضد داعش."
+    ms = [x for x in one(s2, anchor=dt.date(2025, 10, 1)) if x.kind == "deadline"]
+    assert [(x.te.iso(), x.topic) for x in ms] == [("2026-09", "withdrawal")]
+
+
+def test_until_a_date_is_not_a_deadline_elsewhere():
+    # a count of attacks up to a date
+    s = "تصاعدت الهجمات ضد القوات الأمريكية منذ مطلع العام، والتي بلغت نحو 50 هجوماً، حتى نهاية آذار (مارس) الماضي."
+    assert "deadline" not in kinds(one(s, anchor=dt.date(2021, 5, 3)))
+    # meetings that went on until a date (no force staying or leaving)
+    s2 = "وتواصلت الاجتماعات الفنية بين الوفدين حتى أيلول 2024 دون نتيجة."
+    assert "deadline" not in kinds(one(s2, anchor=dt.date(2024, 10, 1)))
+    # 'حتى' before a number of troops is 'up to', not a date
+    s3 = "وقد تبقي الولايات المتحدة قوة تصل حتى 2000 جندي في العراق."
+    assert "deadline" not in kinds(one(s3, anchor=dt.date(2024, 10, 1)))
+
+
+def test_future_posture_verb_is_a_planned_announcement():
+    s = ("أعلنت وزارة الدفاع الأمريكية (البنتاغون)، أمس الثلاثاء، أن الولايات المتحدة ستقلص وجودها العسكري في العراق، "
+         "تماشياً مع الاتفاق المبرم مع الحكومة العراقية في أيلول/سبتمبر 2024 لإنهاء المهمة العسكرية للتحالف.")
+    ms = {x.kind: x for x in one(s, anchor=dt.date(2025, 10, 1))}
+    assert set(ms) == {"announcement", "agreement"}
+    a = ms["announcement"]
+    assert (a.status, a.te.iso(), a.topic) == ("planned", "2025-09-30", "transition")
+    assert ms["agreement"].te.iso() == "2024-09"
+    s2 = "وقالت واشنطن إنها ستنهي مهمتها القتالية في العراق."
+    ms = one(s2)
+    assert [(x.kind, x.status, x.topic) for x in ms] == [("announcement", "planned", "combat_mission_end")]
+
+
+def test_future_verb_without_a_posture_object_or_in_a_question_is_not_an_announcement():
+    assert one("هل ستنسحب القوات الأمريكية من العراق؟") == []
+    assert one("وقال إن الحكومة ستخفض الضرائب على الوقود.") == []
+
+
+def test_participants_from_the_preceding_sentence_when_the_milestone_refers_back():
+    s1 = "واستقبل وزير الخارجية أنتوني بلينكن نظيره العراقي فؤاد حسين في واشنطن، بحضور ممثلين عن كتائب حزب الله."
+    s2 = "وخلال الجولة الرابعة من الحوار الاستراتيجي، اتفق الجانبان على إنهاء المهمة القتالية."
+    s3 = "وعقدت الجولة الخامسة من الحوار الاستراتيجي برئاسة مصطفى الكاظمي وجو بايدن في بغداد."
+    starts = [0, len(s1) + 1, len(s1) + len(s2) + 2]
+
+    def mention(sid, surface, actor, typ):
+        text = [s1, s2, s3][sid - 1]
+        i = starts[sid - 1] + text.index(surface)
+        return {"doc_id": "d", "sentence_id": sid, "start": i, "end": i + len(surface), "actor_id": actor,
+                "actor_type": typ}
+    mdf = pd.DataFrame([mention(1, "أنتوني بلينكن", "antony_blinken", "person"),
+                        mention(1, "فؤاد حسين", "fuad_hussein", "person"),
+                        mention(1, "كتائب حزب الله", "kataib_hezbollah", "armed faction"),
+                        mention(3, "مصطفى الكاظمي", "mustafa_al_kadhimi", "person"),
+                        mention(3, "جو بايدن", "joe_biden", "person")])
+    m = doc([s1, s2, s3], mentions=mdf)
+    parts = {int(r.round_number): r.participants for r in m.itertuples() if r.kind == "dialogue_round"}
+    assert parts[4] == "antony_blinken|fuad_hussein"          # carried over, armed faction left out
+    assert parts[5] == "joe_biden|mustafa_al_kadhimi"        # names its own actors: nothing carried
+
+
+def test_refers_back_rule():
+    assert M._refers_back("وخلال الجولة الثالثة، أكد الوزير أهمية التعاون.", [10])
+    assert M._refers_back("وأكد الجانبان التزامهما بالاتفاق.", [])
+    assert M._refers_back("وأضاف البيان: \"لن تكون هناك قوات قتالية\".", [])
+    assert not M._refers_back("خطة ذات عواقب", [])                        # a heading line
+    assert not M._refers_back("اتفق الكاظمي وبايدن على خطاب يقول الطرفان فيه إن …", [5, 14])
+
+
+# --- troop levels: carried units, words, non-troop counts -------------------------------------
+def test_bare_second_figure_takes_unit_and_force_with_its_own_country():
+    for s in ("تنشر الولايات المتحدة قرابة 2500 جندي في العراق و900 في سوريا ضمن مهمة التحالف الدولي.",
+              "وتنشر الولايات المتحدة نحو 2500 جندي في العراق ونحو 900 في سوريا."):
+        t = troops(s)
+        assert t[["value", "unit", "country", "force"]].values.tolist() == [
+            [2500, "troops", "Iraq", "US"], [900, "troops", "Syria", "US"]], s
+    t = troops("ويوجد في العراق نحو ألفين وخمسمائة عسكري أميركي، وفي سوريا نحو 900، في إطار التحالف الدولي.")
+    assert t[["value", "qualifier", "unit", "country", "force"]].values.tolist() == [
+        [2500, "approx", "personnel", "Iraq", "US"], [900, "approx", "personnel", "Syria", "US"]]
+
+
+def test_bare_number_without_its_own_country_is_not_a_troop_level():
+    t = troops("وتنشر الولايات المتحدة نحو 2500 جندي في العراق، و900 منذ عام 2014.")
+    assert t["value"].tolist() == [2500]
+
+
+def test_troop_figures_in_words():
+    assert [(q.value, q.noun) for q in M._fallback_quantities("نحو ألفين وخمسمائة عسكري")] == [(2500.0, "عسكري")]
+    assert [q.value for q in M._fallback_quantities("ثلاثة آلاف وخمسمائة جندي")] == [3500.0]
+    assert [q.value for q in M._fallback_quantities("مئتين وخمسين مستشاراً")] == [250.0]
+    assert M._words_value(["خمسه", "الاف"]) == 5000
+
+
+def test_contractors_civilians_and_militia_members_are_not_troop_levels():
+    assert troops("وأن بين الجرحى خمسة متعاقدين أميركيين.").empty
+    assert troops("ويقاتل نحو 300 عنصر من الفصائل المسلحة في سوريا.").empty
+    assert troops("وتضم المنطقة مئات عناصر الميليشيات الموالية لإيران.").empty
+    assert troops("إن خمسة من أفراد الخدمة الأميركيين واثنين من المتعاقدين أصيبوا في الهجوم.").empty
+    # the coalition's own 'عناصر القوات' still count
+    assert troops("وستجري مغادرة مئات عناصر القوات بحلول أيلول 2025.")["value"].tolist() == [200]
