@@ -244,11 +244,29 @@ class TermMatch:
 _PREFIX_SPLIT = re.compile(r"^(?:[وف]?[بك]?(?=ال)|[وف]?ل(?=ل)|[وف]?[بلك]?)")
 
 
+_TOKEN = re.compile(rf"[{WORD_CHARS}]+")
+_WORD_ONLY = re.compile(rf"[{WORD_CHARS}]+(?: [{WORD_CHARS}]+)*")
+
+
+def _tokens(s: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _TOKEN.finditer(s)]
+
+
 class TermMatcher:
     """Find many terms at once, longest match first, clitics allowed.
 
     ``terms`` maps a surface term (any spelling; it is normalised) to a key. At each
     position the longest term wins; matches do not overlap; scanning is left to right.
+    A term matches at a word boundary, whole words only, optionally with proclitics on its
+    first word: و/ف + ب/ل/ك before a bare word; و/ف + ب/ك + ال, or و/ف + لل (ل + ال), before a
+    definite one (``للحرس الثوري`` → ``الحرس الثوري``; ``للجنة`` → ``اللجنة``). The reported
+    span excludes the proclitic (for ``لل`` it starts at the article's ل).
+
+    Implementation: an index from every clitic variant of a term's first word to the term,
+    so the text is scanned word by word with dictionary look-ups (a regex alternation of
+    thousands of terms is ~10× slower). Terms with punctuation inside or at their edges go
+    through a small regex instead. ``tests/reference/regex_termmatcher.py`` keeps the first
+    (regex-only) implementation that this one is property-tested against.
     """
 
     def __init__(self, terms: Mapping[str, str] | Iterable[tuple[str, str]]):
@@ -259,54 +277,90 @@ class TermMatcher:
             if t and t not in self._key:
                 self._key[t] = key
         ordered = sorted(self._key, key=lambda s: (-len(s), s))
-        # one alternation per term group: proclitic + body, body captured
-        alts = []
+        self._rank = {t: i for i, t in enumerate(ordered)}
+        self._index: dict[str, list[tuple[int, str, int, tuple[str, ...]]]] = {}
+        special = []
         for t in ordered:
+            if not _WORD_ONLY.fullmatch(t):
+                special.append(t)
+                continue
+            first, *rest = t.split(" ")
+            for variant, pre in self._variants(first, t):
+                self._index.setdefault(variant, []).append((self._rank[t], t, pre, tuple(rest)))
+        for cands in self._index.values():
+            cands.sort()
+        alts = []
+        for k, t in enumerate(special):
             words = t.split(" ")
             body = r"\s".join(re.escape(w) for w in words)
             if t.startswith("ال") and len(words[0]) > 2:
-                alts.append(rf"(?:[وف]?[بك]?|[وف]?ل(?=ل))?{body}")
                 rest = r"\s".join([re.escape(words[0][2:])] + [re.escape(w) for w in words[1:]])
-                alts.append(rf"[وف]?لل{rest}")
+                alts.append(rf"(?P<a{k}>[وف]?[بك]?){body}")
+                alts.append(rf"(?P<b{k}>[وف]?ل)ل{rest}")       # ل + ال: the article's ل stays
                 if words[0][2:].startswith("ل"):
-                    # ل + اللجنة is written للجنة: the stem's own lam absorbs the article's
-                    alts.append(rf"[وف]?ل{rest}")
+                    alts.append(rf"(?P<c{k}>[وف]?ل){rest}")   # ل + اللجنة written للجنة
             else:
-                alts.append(rf"{PROCLITIC_BARE}{body}")
-        self._ordered = ordered
-        self._regex = re.compile(_B + "(?:" + "|".join(alts) + ")" + _E) if alts else None
-        self._bodies = {t: t for t in ordered}
+                alts.append(rf"(?P<a{k}>{PROCLITIC_BARE}){body}")
+        self._special = special
+        self._special_re = re.compile(_B + "(?:" + "|".join(alts) + ")" + _E) if alts else None
+
+    @staticmethod
+    def _variants(first: str, term: str) -> list[tuple[str, int]]:
+        out = []
+        if first.startswith("ال") and len(first) > 2:
+            stem = first[2:]
+            for p1 in ("", "و", "ف"):
+                for p2 in ("", "ب", "ك"):
+                    out.append((p1 + p2 + first, len(p1 + p2)))
+                out.append((p1 + "لل" + stem, len(p1) + 1))
+                if stem.startswith("ل"):
+                    out.append((p1 + "ل" + stem, len(p1) + 1))
+        else:
+            for p1 in ("", "و", "ف"):
+                for p2 in ("", "ب", "ل", "ك"):
+                    out.append((p1 + p2 + first, len(p1 + p2)))
+        return out
 
     def __len__(self) -> int:
         return len(self._key)
 
-    def _resolve(self, matched: str) -> tuple[str, int]:
-        """Return (normalised term, length of the clitic prefix) for a matched string."""
-        if matched in self._key:
-            return matched, 0
-        for k in range(1, 4):
-            head, tail = matched[:k], matched[k:]
-            if not re.fullmatch(r"[وف]?[بلك]?", head):
-                break
-            if tail in self._key:
-                return tail, k
-            if head.endswith("ل") and tail.startswith("ل") and ("ا" + tail) in self._key:
-                # لل + rest  ==  ل + ال + rest
-                return "ا" + tail, k
-            if head.endswith("ل") and tail.startswith("ل") and ("ال" + tail) in self._key:
-                # للجنة == ل + اللجنة (the stem starts with ل)
-                return "ال" + tail, k
-        raise KeyError(matched)
+    def _candidates(self, text: str) -> list[tuple[int, int, int, str, int]]:
+        """(match start incl. clitic, end, rank, term, clitic length) for the best term at each word."""
+        toks = _tokens(text)
+        out = []
+        for i, (a, b) in enumerate(toks):
+            cands = self._index.get(text[a:b])
+            if not cands:
+                continue
+            for rank, term, pre, rest in cands:
+                end, ok = b, True
+                for j, word in enumerate(rest, start=1):
+                    if i + j >= len(toks):
+                        ok = False
+                        break
+                    a2, b2 = toks[i + j]
+                    if a2 != end + 1 or text[end] != " " or text[a2:b2] != word:
+                        ok = False
+                        break
+                    end = b2
+                if ok:
+                    out.append((a, end, rank, term, pre))
+                    break
+        if self._special_re is not None:
+            for m in self._special_re.finditer(text):
+                g = next(g for g, v in m.groupdict().items() if v is not None)
+                term = self._special[int(g[1:])]
+                out.append((m.start(), m.end(), self._rank[term], term, len(m.group(g))))
+        return out
 
     def finditer_normalized(self, nt: Normalized) -> Iterator[TermMatch]:
-        if self._regex is None:
-            return
-        for m in self._regex.finditer(nt.text):
-            try:
-                term, k = self._resolve(m.group(0))
-            except KeyError:  # pragma: no cover - defensive
+        cands = sorted(self._candidates(nt.text), key=lambda c: (c[0], c[2]))
+        last = -1
+        for start, end, _rank, term, pre in cands:
+            if start < last:
                 continue
-            s, e = nt.span(m.start() + k, m.end())
+            last = end
+            s, e = nt.span(start + pre, end)
             yield TermMatch(self._key[term], term, s, e, nt.original[s:e])
 
     def finditer(self, text: str) -> Iterator[TermMatch]:

@@ -36,6 +36,38 @@ Rules (each tested in ``tests/test_attacks.py``):
    region > country), then the nearest to the trigger.
 7. Perpetrator/target actors come from the ``mentions`` table of the same sentence when it
    exists (see :func:`_actors_for`); otherwise they stay null.
+8. **At most one incident per clause, not per sentence** (:func:`_clauses`). A sentence is split
+   at a clause connector — after a comma: فيما، بينما، كما، ثم، بعدما، في حين، رداً على، بعد أن or
+   any و-word (``، وفي ظل …``); without a comma: فيما، بينما، في حين، ثم; and و + an attack verb
+   (``… واستهدفت …``) — when the parts each hold a trigger of their own. A part without one
+   joins the clause before it. Two incident clauses stay apart only if their own dates do not
+   overlap, their own places differ (a country/region/province does not differ from a place in
+   the same country) or their own weapons differ; otherwise they are one attack told twice
+   (``قصفت … وأدى القصف إلى …``: القصف is anaphoric, so there is no second trigger;
+   ``قُتل جندي، فيما أصيب ثلاثة آخرون في هجوم …``). No clause starts inside a killing's list of
+   named victims (``اغتيال … سليماني، والقيادي … المهندس``). An incident clause next to a threat
+   clause gives both rows (``…، ووعيد إيران بالرد``); two threat clauses stay one threat row.
+   Threat/denial cues govern only triggers of their own clause.
+   Each clause's date, weapon, place, casualties, munitions and victims come from that clause
+   only. Fallback to the rest of the sentence is limited to the date: a clause silent on the date
+   that opens with a connector of simultaneity (فيما، بينما، في حين، و) takes the date of the
+   previous incident clause (``date_rule`` ends in ``+previous_clause``); after كما، ثم، بعدما،
+   رداً على nothing is borrowed. A weapon, place or toll is never borrowed from another clause.
+   ``evidence`` stays the whole sentence; ``clause_start``/``clause_end`` give the clause (for a
+   sentence that is not split, the sentence's span).
+9. Context rules used with clauses (they apply to every sentence): an attack noun after a
+   demonstrative (``هذا هجوم``، ``وهذا أول هجوم``) refers back, like ``الهجوم``; a date inside a
+   ``منذ`` phrase (``منذ تولي الرئيس منصبه في 20 كانون الثاني``) is a reference point, not the
+   attack's date; ``بعد يومين من <event>`` counts from an earlier day-precision date of the same
+   sentence when there is one (else the previous sentence's, rule 5), and ``بعد ساعات من`` is a
+   window of that day and the day before; an indefinite plural (``غارات``، ``ضربات``) with a
+   day-precision date of its own clause within 40 characters is one incident (a wave of strikes
+   on that day); the verbal noun ``إطلاق`` is a weak verb (an attack only with a weapon named).
+10. Casualties (:func:`_casualties`): a person count after a kill/injury word (digits, number
+    words, ``ثلاثة من عناصر``، ``واثنان من مرافقيه``); a singular person noun right after the
+    kill/injury word counts 1 (``قُتل متعاقد مدني``); counts after the same kill/injury word
+    joined by و add up (``قُتل قيادي … واثنان من مرافقيه`` = 3); a subset (``بينهم``) and a
+    coordinated bare singular after a number (``13 جندياً ومدنياً``) do not.
 
 Cross-document merging (:func:`merge_events`) is documented there.
 """
@@ -60,7 +92,7 @@ ATTACK_COLUMNS = [
     "date_start", "date_end", "date_precision", "date_rule", "weapon", "event_type", "sub_event_type",
     "perpetrator_actor_id", "target", "target_actor_id", "location", "place_id", "place_ids",
     "latitude", "longitude", "geo_precision", "claimed_by_source", "victims", "munitions",
-    "threat_cue", "n_sources",
+    "threat_cue", "n_sources", "clause_start", "clause_end",
 ]
 SOURCE_COLUMNS = ["event_id", "doc_id", "start", "end", "evidence"]
 
@@ -306,11 +338,12 @@ class _Trigger:
     cue_category: str = ""
 
 
-def _cue_for(toks: list[_Tok], ti: int, sent_cues: list[tuple[str, str]]) -> tuple[str, str]:
-    """The threat/denial cue governing the trigger at token ``ti`` ('' if none)."""
+def _cue_for(toks: list[_Tok], ti: int, sent_cues: list[tuple[str, str]], lo: int = 0) -> tuple[str, str]:
+    """The threat/denial cue governing the trigger at token ``ti`` ('' if none); ``lo``: the
+    first token of the trigger's clause (a cue in another clause does not govern it)."""
     cues = _cues()
     # multi-word cues are matched on the joined window
-    lo = max(0, ti - DENIAL_VERB_WINDOW)
+    lo = max(lo, ti - DENIAL_VERB_WINDOW)
     window = [t.t for t in toks[lo:ti]]
     for k in range(len(window) - 1, -1, -1):
         dist = len(window) - k
@@ -596,38 +629,323 @@ MONTHS_NORM = {norm(m) for m in ("يناير", "فبراير", "مارس", "أب
 
 
 # --- casualties ----------------------------------------------------------------------------
-def _casualties(nt: Normalized, toks: list[_Tok], qs: list[Quantity]) -> tuple[list, list]:
-    """Person counts after a kill or injury word (within six tokens): (killed, injured)."""
-    killed, injured = [], []
+#: singular person nouns read as one casualty right after a kill/injury word ("قُتل متعاقد مدني",
+#: "مقتل قيادي بحزب الله", "إصابة جندي")
+SINGULAR_PERSONS = {norm(w) for w in ("جندي", "عسكري", "مدني", "شخص", "عنصر", "فرد", "مقاتل", "ضابط",
+                                      "متعاقد", "موظف", "مستشار", "قيادي", "مرافق")}
+
+
+def _casualties(nt: Normalized, toks: list[_Tok], qs: list[Quantity], lo: int = 0,
+                hi: int | None = None) -> tuple[list, list]:
+    """Person counts after a kill or injury word (within ten tokens): (killed, injured).
+
+    ``lo``/``hi`` bound the token range (a clause); a kill word before ``lo`` does not govern.
+    A singular person noun right after the kill/injury word counts 1 ("قُتل متعاقد مدني"). Counts
+    after the same kill/injury word joined by و add up ("قُتل قيادي … واثنان من مرافقيه" = 3,
+    "خمسة من أفراد الخدمة واثنين من المتعاقدين" = 7); counts joined otherwise ("بينهم") do not.
+    """
+    hi = len(toks) if hi is None else hi
+    found: list[tuple[str, int, int, Quantity]] = []   # (kind, governing token, order, quantity)
+
+    def governing(qi: int) -> tuple[str | None, int]:
+        for k in range(qi - 1, max(lo - 1, qi - 11), -1):
+            w = toks[k].t
+            ws = _strip_proclitic(w) if w[0] in "وفب" else w
+            if w in KILL_WORDS or ws in KILL_WORDS:
+                return "killed", k
+            if w in INJURY_WORDS or ws in INJURY_WORDS:
+                return "injured", k
+        return None, -1
+
     for q in qs:
-        if q.noun not in PERSON_LEMMAS:
+        if q.noun not in PERSON_LEMMAS and q.noun != norm("مرافق"):
             continue
         ns = _norm_index(nt, q.number_start if q.number_end else q.start)
         qi = _tok_index(toks, ns)
-        kind = None
         if q.noun in {norm("قتيل")}:
-            kind = "killed"
+            kind, k = "killed", qi
         elif q.noun in {norm("جريح"), norm("مصاب")}:
-            kind = "injured"
+            kind, k = "injured", qi
         else:
-            for k in range(qi - 1, max(-1, qi - 11), -1):
-                w = toks[k].t
-                ws = _strip_proclitic(w) if w[0] in "وفب" else w
-                if w in KILL_WORDS or ws in KILL_WORDS:
-                    kind = "killed"
-                    break
-                if w in INJURY_WORDS or ws in INJURY_WORDS:
-                    kind = "injured"
-                    break
-        if kind == "killed":
-            killed.append(q)
-        elif kind == "injured":
-            injured.append(q)
+            kind, k = governing(qi)
+        if kind:
+            found.append((kind, k, qi, q))
+    for k in range(lo, min(hi, len(toks)) - 1):
+        w = toks[k].t
+        ws = _strip_proclitic(w) if w[0] in "وفب" else w
+        kind = "killed" if (w in KILL_WORDS or ws in KILL_WORDS) else \
+            "injured" if (w in INJURY_WORDS or ws in INJURY_WORDS) else None
+        if kind is None or w in ("قتلي", "جرحي", "قتيل", "جريح") or ws in ("قتلي", "جرحي"):
+            continue
+        nxt = toks[k + 1]
+        if nxt.t in SINGULAR_PERSONS and not re.search(r"[^\s]", nt.text[toks[k].e:nxt.s]) \
+                and not any(f[2] == k + 1 for f in found):
+            a, b = nt.span(nxt.s, nxt.e)
+            found.append((kind, k, k + 1, Quantity(a, b, 1, None, "exact", nxt.t, nt.original[a:b], a, b,
+                                                   nxt.t)))
+    found.sort(key=lambda f: (f[2], f[3].start))
+    killed: list[Quantity] = []
+    injured: list[Quantity] = []
+    last: dict[tuple[str, int], Quantity] = {}
+    for kind, k, qi, q in found:
+        dest = killed if kind == "killed" else injured
+        ns = _norm_index(nt, q.number_start if q.number_end else q.start)
+        joined = (qi < len(toks) and toks[qi].t.startswith("و") and toks[qi].s < ns) or \
+            (0 < qi < len(toks) and toks[qi - 1].t == "و" and toks[qi].s <= ns)
+        prev = last.get((kind, k))
+        if prev is not None and joined and prev in dest:
+            qual = prev.qualifier if prev.qualifier == q.qualifier else (
+                "approx" if "approx" in (prev.qualifier, q.qualifier) else "at_least")
+            summed = Quantity(prev.start, q.end, prev.value + q.value, None, qual, prev.noun,
+                              nt.original[prev.start:q.end], prev.number_start, q.number_end, prev.noun_surface)
+            dest[dest.index(prev)] = summed
+            last[(kind, k)] = summed
+            continue
+        dest.append(q)
+        last[(kind, k)] = q
     return killed, injured
 
 
+# --- clauses: several incidents in one sentence -----------------------------------------------
+#: clause connectors after a comma ("، فيما", "، كما", "، بعدما", "، رداً على"); "، و<word>" too
+_CONNECTORS = {norm(w) for w in ("فيما", "وفيما", "بينما", "وبينما", "كما", "وكما", "ثم", "بعدما",
+                                 "وبعدما", "حين")}
+#: connectors that open a clause even without a comma
+_BARE_CONNECTORS = {norm(w) for w in ("فيما", "وفيما", "بينما", "وبينما", "ثم")}
+_TWO_WORD_CONNECTORS = {(norm(a), norm(b)) for a, b in (("في", "حين"), ("وفي", "حين"), ("رداً", "على"),
+                                                        ("ردا", "على"), ("بعد", "أن"))}
+#: "فيما يتعلق", "فيما بعد" are not connectors
+_NOT_AFTER_FIMA = {norm(w) for w in ("يتعلق", "يخص", "بعد", "بينها", "بينهم", "بينهما", "يلي", "يبدو",
+                                     "يتصل", "إذا", "اذا")}
+#: connectors of simultaneity: a clause silent on the date takes the previous clause's date
+_SIMULTANEOUS = {norm(w) for w in ("فيما", "وفيما", "بينما", "وبينما", "في حين", "وفي حين", "و")}
+#: demonstratives that make a following attack noun refer back ("وهذا أول هجوم …")
+_DEMONSTRATIVES = {norm(w) for w in ("هذا", "هذه", "وهذا", "وهذه")}
+_DEMONSTRATIVES_ORD = _DEMONSTRATIVES | {norm(w) for w in ("ذلك", "تلك", "وذلك", "وتلك", "هو", "هي", "وهو",
+                                                           "وهي")}
+_ORDINALS = {norm(w) for w in ("أول", "ثاني", "ثالث", "آخر", "أبرز", "أكبر", "أعنف", "أحدث", "أخطر",
+                               "أوسع")}
+
+
+@dataclass
+class _Clause:
+    a: int              # sentence-local original offsets
+    b: int
+    k0: int             # token range [k0, k1)
+    k1: int
+    triggers: list
+    simultaneous: bool = False   # opened by فيما/بينما/في حين/و
+    connector: str = ""
+    status: str = "none"         # incident | threat | none
+
+
+def _demonstrative_anaphor(t: "_Trigger", toks: list[_Tok]) -> "_Trigger":
+    """'وهذا أول هجوم يستهدف …', 'هذه ضربة …': an attack noun after a demonstrative (directly, or
+    with an ordinal/superlative between: أول، آخر، أكبر …) refers back to a told attack, like a
+    definite الهجوم (role ``anaphor``)."""
+    if t.role != "attack_noun" or t.ti == 0:
+        return t
+    p1 = toks[t.ti - 1].t
+    p2 = toks[t.ti - 2].t if t.ti >= 2 else ""
+    if p1 in _DEMONSTRATIVES or (p1 in _ORDINALS and p2 in _DEMONSTRATIVES_ORD):
+        return _Trigger(t.start, t.end, "anaphor", t.term, t.ti, t.cue, t.cue_category)
+    return t
+
+
+def _main_trigger(free: list, toks: list[_Tok], victims_by_trigger: dict, anchored_other: bool):
+    """The first single-attack trigger, skipping a killing used as a time reference."""
+    for t in free:
+        if t.role not in SINGLE_ROLES:
+            continue
+        is_ref = t.ti > 0 and (toks[t.ti - 1].t in TEMPORAL_REF or toks[t.ti - 1].t == "من")
+        if victims_by_trigger.get(id(t)) and is_ref and anchored_other:
+            continue  # "عقب مقتل سليماني": a time reference inside another incident's sentence
+        return t
+    return None
+
+
+def _day_wave(free: list, times: list[_Time], nt: Normalized):
+    """'غارات أميركية واسعة طالت في 2 شباط': an indefinite plural attack noun (غارات، ضربات، هجمات)
+    with a day-precision date of its own clause within 40 characters is one incident (a wave of
+    strikes on one day). Returns (trigger, time) or None."""
+    for t in free:
+        if t.role != "attack_plural" or norm(t.term).startswith("ال"):
+            continue
+        days = [tm for tm in times if tm.date_start is not None and tm.precision == "day"
+                and 0 <= tm.start - t.end <= 40 and not _in_since_phrase(nt, tm)
+                and not norm(tm.surface).startswith(("منذ", "حتي"))]
+        if days:
+            return t, days[0]
+    return None
+
+
+def _earlier_day(times: list[_Time], pos: int) -> _Time | None:
+    """The last day-precision date of the sentence before ``pos`` (reference of 'بعد يومين من …')."""
+    cands = [t for t in times if t.date_start is not None and t.precision == "day" and t.end <= pos]
+    return cands[-1] if cands else None
+
+
+def _in_since_phrase(nt: Normalized, tm: _Time) -> bool:
+    """'منذ تولي الرئيس منصبه في 20 كانون الثاني': a date inside a منذ phrase dates the reference
+    point, not the attack (no punctuation between منذ and the date, at most 8 words)."""
+    ns = _norm_index(nt, tm.start)
+    before = nt.text[max(0, ns - 60):ns]
+    m = None
+    for m in re.finditer(r"(?<![" + WORD_CHARS + r"])و?منذ(?![" + WORD_CHARS + r"])", before):
+        pass
+    if m is None:
+        return False
+    tail = before[m.end():]
+    return not re.search(r"[,;:.!?()\"«»]", tail) and len(_TOKEN_RE.findall(tail)) <= 8
+
+
+def _scope_cues_in(text_norm: str) -> list[tuple[str, str]]:
+    out = []
+    for cue, (cat, scope) in _cues().items():
+        if scope == "sentence" and re.search(r"(?<!" + _WC + ")" + re.escape(cue) + r"(?!" + _WC + ")", text_norm):
+            out.append((cue, cat))
+    return out
+
+
+def _clause_bounds(nt: Normalized, toks: list[_Tok], triggers: list) -> dict[int, str]:
+    """Token indices where a clause may start, with the connector: a comma then فيما/بينما/كما/ثم/
+    بعدما/في حين/رداً على/بعد أن or any و-word; فيما/بينما/في حين/ثم without a comma; و + an attack
+    verb ("… واستهدفت …")."""
+    n = len(toks)
+    verb_at = {t.ti for t in triggers if t.role in ("attack_verb", "weak_verb")}
+    out: dict[int, str] = {}
+    for k in range(1, n):
+        gap = nt.text[toks[k - 1].e:toks[k].s]
+        if re.search(r"[.!?;:]", gap):
+            continue
+        comma = "," in gap
+        t = toks[k].t
+        nxt = toks[k + 1].t if k + 1 < n else ""
+        if (t, nxt) in _TWO_WORD_CONNECTORS and (comma or t in (norm("في"), norm("وفي"))):
+            out[k] = f"{t} {nxt}"
+        elif t in _CONNECTORS and (comma or t in _BARE_CONNECTORS):
+            if t in (norm("فيما"), norm("وفيما")) and nxt in _NOT_AFTER_FIMA:
+                continue
+            out[k] = t
+        elif comma and t.startswith("و") and len(t) > 1:
+            out[k] = "و"
+        elif k in verb_at and t.startswith("و") and len(t) > 2:
+            out[k] = "و"
+    return out
+
+
+def _clauses(nt: Normalized, toks: list[_Tok], text: str, triggers: list, times: list[_Time],
+             places: list, prev_day: _Time | None) -> list[_Clause]:
+    """Split a sentence into clauses that each tell one incident (or one threat).
+
+    A sentence is split at a connector (:func:`_clause_bounds`) only where the parts have a
+    trigger of their own: a part without an attack trigger joins the clause before it (the first
+    part joins the next). Two incident clauses stay split only when the text tells them apart — their
+    own dates do not overlap, their own places differ (a country/region/province does not differ from
+    a place in it), or their own weapons differ; otherwise they are one attack told in two clauses
+    ("قصفت … وأدى القصف إلى …": القصف refers back; "قُتل جندي، فيما أصيب آخرون في هجوم على قاعدة
+    عين الأسد"). Two threat clauses stay one (one threat row, as before). An incident clause next to a
+    threat clause ("…، ووعيد إيران بالرد") gives both rows. Cues are looked up inside the clause.
+    One clause: the whole sentence, exactly as without splitting.
+    """
+    n = len(toks)
+    whole = [_Clause(0, len(text), 0, n, triggers)]
+    if n < 4 or len(triggers) < 2:
+        return whole
+    bounds = _clause_bounds(nt, toks, triggers)
+    # a connector inside a killing's list of named victims ("اغتيال … قاسم سليماني، والقيادي البارز
+    # … أبي مهدي المهندس بضربة جوية") continues the killing: no clause starts there or before the
+    # end of the list's sentence part that follows it without a comma
+    for t in triggers:
+        if t.role in ("killing", "killing_named") and not t.cue:
+            vic = _victims(nt, toks, t.ti, t.role)
+            if len(vic) > 1:
+                vend = _tok_index(toks, _norm_index(nt, vic[-1][1] - 1))
+                for k in [k for k in bounds if t.ti < k <= vend]:
+                    del bounds[k]
+    if not bounds:
+        return whole
+    info = load_places().set_index("place_id")
+
+    def make(k0: int, k1: int, conn: str) -> _Clause:
+        a = 0 if k0 == 0 else nt.span(toks[k0].s, toks[k0].e)[0]
+        b = len(text) if k1 >= n else nt.span(toks[k1].s, toks[k1].e)[0]
+        scope = _scope_cues_in(nt.text[toks[k0].s:toks[k1 - 1].e])
+        trigs = []
+        for t in triggers:
+            if k0 <= t.ti < k1:
+                cue, cat = _cue_for(toks, t.ti, scope, lo=k0)
+                t2 = _Trigger(t.start, t.end, t.role, t.term, t.ti, cue, cat)
+                if t2.cue or t2.role not in CUED_ONLY_ROLES:
+                    trigs.append(t2)
+        cl = _Clause(a, b, k0, k1, trigs, conn in _SIMULTANEOUS, conn)
+        free = [t for t in trigs if not t.cue]
+        c_times = [t for t in times if a <= t.start < b]
+        if any(t.role in SINGLE_ROLES for t in free) or _day_wave(free, c_times, nt):
+            cl.status = "incident"
+        elif any(t.cue for t in trigs):
+            cl.status = "threat"
+        return cl
+
+    def profile(cl: _Clause):
+        free = [t for t in cl.triggers if not t.cue]
+        main = next((t for t in free if t.role in SINGLE_ROLES), None)
+        c_times = [t for t in times if cl.a <= t.start < cl.b]
+        if main is None:
+            wave = _day_wave(free, c_times, nt)
+            main, tm = wave if wave else (free[0], None)
+        else:
+            tm = _relative_to_previous(nt, _norm_index(nt, main.start),
+                                       _earlier_day(times, main.start) or prev_day) \
+                or _pick_time(c_times, main.start, nt=nt)
+        best, _ = _best_place([p for p in places if cl.a <= p.start < cl.b], main.start)
+        return tm, (best.place_id if best else None), _weapon_in(nt, cl.a, cl.b)
+
+    def distinct(x: _Clause, y: _Clause) -> bool:
+        (tx, px, wx), (ty, py, wy) = profile(x), profile(y)
+        if tx is not None and ty is not None:
+            ex, ey = tx.date_end or tx.date_start, ty.date_end or ty.date_start
+            if ex < ty.date_start or ey < tx.date_start:
+                return True
+        if px and py and px != py:
+            kx, ky = info.at[px, "kind"], info.at[py, "kind"]
+            broad = ("country", "region", "province")
+            if not ((kx in broad or ky in broad) and info.at[px, "country"] == info.at[py, "country"]):
+                return True
+        return bool(wx and wy and wx != wy)
+
+    starts = [0] + sorted(bounds)
+    cls = [make(k0, starts[i + 1] if i + 1 < len(starts) else n, bounds.get(k0, ""))
+           for i, k0 in enumerate(starts)]
+
+    def merge(i: int, j: int) -> None:
+        x, y = cls[min(i, j)], cls[max(i, j)]
+        cls[min(i, j)] = make(x.k0, y.k1, x.connector)
+        del cls[max(i, j)]
+
+    changed = True
+    while changed and len(cls) > 1:
+        changed = False
+        for i, c in enumerate(cls):
+            if c.status == "none":
+                merge(i, i - 1 if i > 0 else i + 1)
+                changed = True
+                break
+        if changed:
+            continue
+        for i in range(len(cls) - 1):
+            x, y = cls[i], cls[i + 1]
+            if (x.status == y.status == "threat") or (x.status == y.status == "incident" and not distinct(x, y)):
+                merge(i, i + 1)
+                changed = True
+                break
+    if len(cls) <= 1:
+        return whole
+    return cls
+
+
 # --- per document ---------------------------------------------------------------------------
-_AFTER_REF = re.compile(r"بعد\s+(?:(اقل|اكثر)\s+من\s+)?(\d+|يومين|ساعتين|اسبوعين|يوم|ساعه|اسبوع)\s*"
+_AFTER_REF = re.compile(r"بعد\s+(?:(اقل|اكثر)\s+من\s+)?(\d+|يومين|ساعتين|اسبوعين|يوم|ساعه|اسبوع|ساعات)\s*"
                         r"(ساعه|ساعات|يوم|ايام|اسبوع|اسابيع)?\s*(من\s+)?")
 
 
@@ -639,7 +957,8 @@ def _relative_to_previous(nt: Normalized, trig_norm: int, ref: _Time | None) -> 
         if not (0 <= trig_norm - m.end() <= 25):
             continue
         qual, num, unit, of = m.group(1), m.group(2), m.group(3), m.group(4)
-        duals = {"يومين": (2, "يوم"), "ساعتين": (2, "ساعه"), "اسبوعين": (2, "اسبوع"),
+        # "بعد ساعات من …": a few hours, less than a day (a window of the day before and the day)
+        duals = {"يومين": (2, "يوم"), "ساعتين": (2, "ساعه"), "اسبوعين": (2, "اسبوع"), "ساعات": (3, "ساعه"),
                  "يوم": (1, "يوم"), "ساعه": (1, "ساعه"), "اسبوع": (1, "اسبوع")}
         if num in duals:
             n, u = duals[num]
@@ -706,10 +1025,15 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     return df
 
 
-def _pick_time(times: list[_Time], pos: int, exclude_since: bool = True) -> _Time | None:
+def _pick_time(times: list[_Time], pos: int, exclude_since: bool = True,
+               nt: Normalized | None = None) -> _Time | None:
+    """The date nearest to ``pos``; 'منذ …'/'حتى …' dates, and (given ``nt``) dates inside a منذ
+    phrase ('منذ تولي الرئيس منصبه في 20 كانون الثاني'), are reference points, not the attack's."""
     cands = [t for t in times if t.date_start is not None]
     if exclude_since:
         cands = [t for t in cands if not norm(t.surface).startswith(("منذ", "حتي"))]
+        if nt is not None:
+            cands = [t for t in cands if not _in_since_phrase(nt, t)]
     if not cands:
         return None
     return min(cands, key=lambda t: (min(abs(t.start - pos), abs(t.end - pos)), t.start))
@@ -754,11 +1078,11 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
     def base(kind: str, a: int, b: int) -> dict:
         r = _empty_row()
         r.update(doc_id=doc_id, sentence_id=sid, start=s0 + a, end=s0 + b, evidence=text, kind=kind,
-                 claimed_by_source=source, n_sources=1)
+                 claimed_by_source=source, n_sources=1, clause_start=s0, clause_end=s0 + len(text))
         return r
 
-    def locate(r: dict, pos: int) -> None:
-        best, same = _best_place(places, pos)
+    def locate(r: dict, pos: int, plist: list | None = None) -> None:
+        best, same = _best_place(places if plist is None else plist, pos)
         if best is None:
             return
         info = load_places().set_index("place_id")
@@ -818,96 +1142,124 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
         return out
 
     triggers = [t for t in triggers if t.cue or t.role not in CUED_ONLY_ROLES]
-    free = [t for t in triggers if not t.cue]
-    cued = [t for t in triggers if t.cue]
+    triggers = [_demonstrative_anaphor(t, toks) for t in triggers]
+    triggers = [t for t in triggers if t.cue or t.role not in CUED_ONLY_ROLES]
+    clauses = _clauses(nt, toks, text, triggers, times, places, prev_day)
+    multi = len(clauses) > 1
 
-    def threat_row() -> list[dict]:
-        if not cued:
-            return []
-        t = cued[0]
-        r = base("threat", t.start, t.end)
-        r.update(threat_cue=f"{t.cue_category}:{t.cue}")
-        w = _weapon_in(nt, 0, len(text))
-        if w:
-            et, st, _ = _weapon_info()[w]
-            r.update(weapon=w, event_type=et, sub_event_type=st)
-        locate(r, t.start)
-        actors(r, t.start)
-        r["event_id"] = _event_id(doc_id, r["start"], r["end"], "threat")
-        return [r]
+    def clause_rows(cl: _Clause, inherited: _Time | None) -> tuple[list[dict], _Time | None]:
+        """Rows of one clause (the whole sentence when it is not split); fields from the clause."""
+        a_c, b_c = cl.a, cl.b
+        c_trigs = cl.triggers
+        c_qs = [q for q in qs if a_c <= q.start < b_c]
+        c_places = [p for p in places if a_c <= p.start < b_c]
+        c_times = [t for t in times if a_c <= t.start < b_c]
+        free = [t for t in c_trigs if not t.cue]
+        cued = [t for t in c_trigs if t.cue]
 
-    if not free:
-        return threat_row()
+        def clause_fields(r: dict) -> None:
+            r.update(clause_start=s0 + a_c, clause_end=s0 + b_c)
 
-    # (4) incidents: anchored single attacks
-    killed, injured = _casualties(nt, toks, qs)
-    munitions = [q for q in qs if q.noun in MUNITION_LEMMAS]
-    victims_by_trigger = {id(t): _victims(nt, toks, t.ti, t.role) for t in free
-                          if t.role in ("killing", "killing_named")}
-    anchored_other = bool(killed or injured or munitions)
-    main = None
-    for t in free:
-        if t.role not in SINGLE_ROLES:
-            continue
-        is_ref = t.ti > 0 and (toks[t.ti - 1].t in TEMPORAL_REF or toks[t.ti - 1].t == "من")
-        if victims_by_trigger.get(id(t)) and is_ref and anchored_other:
-            continue  # "عقب مقتل سليماني": a time reference inside another incident's sentence
-        main = t
-        break
-    if main is None:
-        if not anchored_other:
-            return threat_row()  # plural mentions without a count: background, not a row
-        main = free[0]
-    victims = victims_by_trigger.get(id(main), [])
-    if main.role not in ("killing", "killing_named") or (anchored_other and not victims):
-        victims = []
-    weapon_named = _weapon_in(nt, 0, len(text))
-    if main.role == "weak_verb" and not (weapon_named or munitions):
-        return threat_row()  # "سقط"/"انفجر" without a weapon is not an attack
-    info = load_places().set_index("place_id")
-    site_named = any(info.at[p.place_id, "kind"] in ("base", "airport", "embassy") for p in places)
-    responsibility = bool(RESPONSIBILITY_RE.search(nt.text))
-    # date
-    ref_rule = _relative_to_previous(nt, _norm_index(nt, main.start), prev_day)
-    tm = ref_rule or _pick_time(times, main.start)
-    singular = main.role in SINGLE_ROLES
-    has_date = tm is not None and (tm.precision in ("day", "week") or singular)
-    # a named site anchors a perfect verb ("استهدفت قاعدة حرير") or a count noun ("هجوم على قاعدة
-    # عين الأسد"), not a verbal noun ("عمدت إلى استهداف المنطقة … السفارة": habitual)
-    concrete = main.role in ("attack_verb", "weak_verb") or main.term in COUNT_NOUN_TRIGGERS
-    if not (anchored_other or victims or has_date or (concrete and site_named) or (singular and responsibility)):
-        return threat_row()
-    a, b = main.start, main.end
-    for q in killed + injured + munitions:
-        a, b = min(a, q.start), max(b, q.end)
-    for _, vend in victims:
-        b = max(b, vend)
-    r = base("incident", a, b)
-    r["n_attacks"] = 1
-    r["qualifier"] = "exact"
-    if killed:
-        k = max(killed, key=lambda q: q.value)
-        r.update(killed=int(k.value), killed_qualifier=k.qualifier)
-    elif victims:
-        r.update(killed=len(victims), killed_qualifier="at_least")
-    if injured:
-        k = max(injured, key=lambda q: q.value)
-        r.update(injured=int(k.value), injured_qualifier=k.qualifier)
-    if munitions:
-        r["munitions"] = int(max(q.value for q in munitions))
-    if victims:
-        r["victims"] = "|".join(dict.fromkeys(v for v, _ in victims))
-    if tm is not None:
-        r.update(date_start=_iso(tm.date_start), date_end=_iso(tm.date_end or tm.date_start),
-                 date_precision=tm.precision or None, date_rule=tm.rule or None)
-    w = _weapon_in(nt, 0, len(text))
-    if w:
-        et, st, _ = _weapon_info()[w]
-        r.update(weapon=w, event_type=et, sub_event_type=st)
-    locate(r, main.start)
-    actors(r, main.start)
-    r["event_id"] = _event_id(doc_id, r["start"], r["end"], "incident")
-    out.append(r)
+        def threat_row() -> list[dict]:
+            if not cued:
+                return []
+            t = cued[0]
+            r = base("threat", t.start, t.end)
+            r.update(threat_cue=f"{t.cue_category}:{t.cue}")
+            w = _weapon_in(nt, a_c, b_c)
+            if w:
+                et, st, _ = _weapon_info()[w]
+                r.update(weapon=w, event_type=et, sub_event_type=st)
+            locate(r, t.start, c_places)
+            actors(r, t.start)
+            clause_fields(r)
+            r["event_id"] = _event_id(doc_id, r["start"], r["end"], "threat")
+            return [r]
+
+        if not free:
+            return threat_row(), None
+
+        # (4) incidents: anchored single attacks
+        killed, injured = _casualties(nt, toks, c_qs, cl.k0, cl.k1)
+        munitions = [q for q in c_qs if q.noun in MUNITION_LEMMAS]
+        c_toks = toks[:cl.k1]  # a victim's name never runs into the next clause
+        victims_by_trigger = {id(t): _victims(nt, c_toks, t.ti, t.role) for t in free
+                              if t.role in ("killing", "killing_named")}
+        anchored_other = bool(killed or injured or munitions)
+        main = _main_trigger(free, toks, victims_by_trigger, anchored_other)
+        wave = None
+        if main is None and anchored_other:
+            main = free[0]
+        elif main is None:
+            wave = _day_wave(free, c_times, nt)
+            if wave is None:
+                return threat_row(), None  # plural mentions without a count: background, not a row
+            main = wave[0]
+        victims = victims_by_trigger.get(id(main), [])
+        if main.role not in ("killing", "killing_named") or (anchored_other and not victims):
+            victims = []
+        weapon_named = _weapon_in(nt, a_c, b_c)
+        if main.role == "weak_verb" and not (weapon_named or munitions):
+            return threat_row(), None  # "سقط"/"انفجر" without a weapon is not an attack
+        info = load_places().set_index("place_id")
+        site_named = any(info.at[p.place_id, "kind"] in ("base", "airport", "embassy") for p in c_places)
+        responsibility = bool(RESPONSIBILITY_RE.search(nt.text[_norm_index(nt, a_c):_norm_index(nt, b_c)]))
+        # date: the clause's own; a relative "بعد يومين من" counts from an earlier date of the same
+        # sentence, else the previous sentence's; a silent clause after فيما/بينما/في حين/و takes
+        # the previous clause's date (rule suffix +previous_clause)
+        main_n = _norm_index(nt, main.start)
+        ref_rule = _relative_to_previous(nt, main_n, _earlier_day(times, main.start) or prev_day)
+        tm = wave[1] if wave is not None else (ref_rule or _pick_time(c_times, main.start, nt=nt))
+        if tm is None and inherited is not None:
+            tm = _Time(inherited.start, inherited.end, inherited.surface, inherited.date_start,
+                       inherited.date_end, inherited.precision,
+                       (inherited.rule + "+" if inherited.rule else "") + "previous_clause")
+        singular = main.role in SINGLE_ROLES
+        has_date = tm is not None and (tm.precision in ("day", "week") or singular)
+        # a named site anchors a perfect verb ("استهدفت قاعدة حرير") or a count noun ("هجوم على قاعدة
+        # عين الأسد"), not a verbal noun ("عمدت إلى استهداف المنطقة … السفارة": habitual)
+        concrete = main.role in ("attack_verb", "weak_verb") or main.term in COUNT_NOUN_TRIGGERS
+        if not (anchored_other or victims or has_date or (concrete and site_named)
+                or (singular and responsibility)):
+            return threat_row(), None
+        a, b = main.start, main.end
+        for q in killed + injured + munitions:
+            a, b = min(a, q.start), max(b, q.end)
+        for _, vend in victims:
+            b = max(b, vend)
+        r = base("incident", a, b)
+        r["n_attacks"] = 1
+        r["qualifier"] = "exact"
+        if killed:
+            k = max(killed, key=lambda q: q.value)
+            r.update(killed=int(k.value), killed_qualifier=k.qualifier)
+        elif victims:
+            r.update(killed=len(victims), killed_qualifier="at_least")
+        if injured:
+            k = max(injured, key=lambda q: q.value)
+            r.update(injured=int(k.value), injured_qualifier=k.qualifier)
+        if munitions:
+            r["munitions"] = int(max(q.value for q in munitions))
+        if victims:
+            r["victims"] = "|".join(dict.fromkeys(v for v, _ in victims))
+        if tm is not None:
+            r.update(date_start=_iso(tm.date_start), date_end=_iso(tm.date_end or tm.date_start),
+                     date_precision=tm.precision or None, date_rule=tm.rule or None)
+        if weapon_named:
+            et, st, _ = _weapon_info()[weapon_named]
+            r.update(weapon=weapon_named, event_type=et, sub_event_type=st)
+        locate(r, main.start, c_places)
+        actors(r, main.start)
+        clause_fields(r)
+        r["event_id"] = _event_id(doc_id, r["start"], r["end"], "incident")
+        return [r], tm
+
+    prev_incident_time: _Time | None = None
+    for cl in clauses:
+        rows_c, tm_c = clause_rows(cl, prev_incident_time if (multi and cl.simultaneous) else None)
+        out.extend(rows_c)
+        if any(r["kind"] == "incident" for r in rows_c):
+            prev_incident_time = tm_c
     return out
 
 
@@ -1124,7 +1476,8 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     sources = pd.DataFrame(src_rows, columns=SOURCE_COLUMNS)
     attacks = attacks.sort_values(["doc_id", "start", "end", "event_id"], kind="mergesort").reset_index(drop=True)
     sources = sources.sort_values(["event_id", "doc_id", "start"], kind="mergesort").reset_index(drop=True)
-    for c in ("n_attacks", "killed", "injured", "munitions", "n_sources", "start", "end", "sentence_id"):
+    for c in ("n_attacks", "killed", "injured", "munitions", "n_sources", "start", "end", "sentence_id",
+              "clause_start", "clause_end"):
         attacks[c] = attacks[c].astype("Int64")
     return attacks, sources
 

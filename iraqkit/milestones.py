@@ -135,17 +135,8 @@ def _read_csv(name: str) -> list[dict]:
 
 
 def _aliases(s: str) -> list[str]:
-    """Split 'a|b|c'. An alias whose first word is 'الل…' also gets its 'لل…' form
-    (ل + اللجنة is written للجنة, which TermMatcher's لل rule does not derive)."""
-    out = []
-    for a in (s or "").split("|"):
-        a = a.strip()
-        if not a:
-            continue
-        out.append(a)
-        if norm(a).startswith("الل"):
-            out.append("ل" + a[2:] if a.startswith("ال") else "ل" + norm(a)[2:])
-    return out
+    """Split 'a|b|c' (clitic forms such as للجنة are derived by TermMatcher)."""
+    return [a.strip() for a in (s or "").split("|") if a.strip()]
 
 
 @dataclass
@@ -1158,28 +1149,34 @@ NON_PARTICIPANT_TYPES = frozenset({"media", "research"})
 CARRIED_PARTICIPANT_EXCLUDE = frozenset({"armed faction"})
 
 
-def _participants(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int,
-                  exclude_types: frozenset = frozenset()) -> str:
+def _mention_records(mentions_df: pd.DataFrame | None, doc_id: str) -> list[dict]:
+    """One document's actor mentions as plain records (filtered once per document: the
+    per-sentence look-ups below then cost no pandas operation)."""
+    if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
+        return []
+    return [m for m in mentions_df.to_dict("records") if m.get("doc_id") == doc_id]
+
+
+def _participants(records: list[dict], sid, s0: int, s1: int, exclude_types: frozenset = frozenset()) -> str:
     """Actor ids mentioned in the milestone's sentence, sources (media, research) left out."""
-    m = _sentence_actors(mentions_df, doc_id, sid, s0, s1, exclude_types)
-    if m is None:
-        return ""
-    ids = sorted({str(a) for a in m["actor_id"].dropna() if str(a)})
+    ids = sorted({str(m["actor_id"]) for m in _sentence_actors(records, sid, s0, s1, exclude_types)
+                  if not pd.isna(m["actor_id"]) and str(m["actor_id"])})
     return "|".join(ids)
 
 
-def _sentence_actors(mentions_df: pd.DataFrame | None, doc_id: str, sid, s0: int, s1: int,
-                     exclude_types: frozenset = frozenset()) -> pd.DataFrame | None:
-    if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
-        return None
-    m = mentions_df[mentions_df["doc_id"] == doc_id]
-    if "actor_type" in m:
-        m = m[~m["actor_type"].isin(NON_PARTICIPANT_TYPES | exclude_types)]
-    if "sentence_id" in m and sid is not None:
-        m = m[(m["sentence_id"] == sid) | ((m["start"] >= s0) & (m["end"] <= s1))]
-    else:
-        m = m[(m["start"] >= s0) & (m["end"] <= s1)]
-    return m
+def _sentence_actors(records: list[dict], sid, s0: int, s1: int,
+                     exclude_types: frozenset = frozenset()) -> list[dict]:
+    """The mentions in one sentence: same ``sentence_id``, or inside ``[s0, s1)``."""
+    skip = NON_PARTICIPANT_TYPES | exclude_types
+    out = []
+    for m in records:
+        t = m.get("actor_type")
+        if isinstance(t, str) and t in skip:
+            continue
+        same = sid is not None and "sentence_id" in m and m["sentence_id"] == sid
+        if same or (int(m["start"]) >= s0 and int(m["end"]) <= s1):
+            out.append(m)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -1224,14 +1221,14 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     sents = sentences_df.sort_values("start")
     context_series = ""          # nearest named track in the earlier sentences
     prev_parts = ""              # participants carried from the preceding sentence
+    records = _mention_records(mentions_df, doc_id)
     for r in sents.itertuples(index=False):
         text, s0 = str(r.text), int(r.start)
         sid = getattr(r, "sentence_id", None)
-        own_parts = _participants(mentions_df, doc_id, sid, s0, s0 + len(text))
+        own_parts = _participants(records, sid, s0, s0 + len(text))
         parts = own_parts
         if prev_parts:
-            acts = _sentence_actors(mentions_df, doc_id, sid, s0, s0 + len(text))
-            starts = [int(a) - s0 for a in acts["start"]] if acts is not None else []
+            starts = [int(a["start"]) - s0 for a in _sentence_actors(records, sid, s0, s0 + len(text))]
             if _refers_back(text, starts):
                 parts = "|".join(sorted(set(own_parts.split("|") + prev_parts.split("|")) - {""}))
         fmt = _format(text)
@@ -1239,7 +1236,7 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
         named = named_series(text)
         if named:
             context_series = named[-1][1]
-        prev_parts = _participants(mentions_df, doc_id, sid, s0, s0 + len(text), CARRIED_PARTICIPANT_EXCLUDE)
+        prev_parts = _participants(records, sid, s0, s0 + len(text), CARRIED_PARTICIPANT_EXCLUDE)
         for x in found:
             te = x.te
             rows.append({

@@ -14,7 +14,12 @@ Forms handled (each is tested in ``tests/test_numbers.py``):
 * multipliers after a number: ``5 آلاف`` = 5000, ``150 ألف`` = 150000, ``مليون``, ``مليار``;
   a bare ``ألف`` / ``مئة`` / ``مائة`` / ``ألفين`` / ``مئتين`` is a number by itself;
 * number words 1-10 (masculine/feminine, ``اثنان/اثنين``), 11-19 (``أحد عشر``, ``ثلاثة عشر``),
-  tens (``عشرون/عشرين`` …), compounds (``خمسة وعشرون``), hundreds (``ثلاثمئة``, ``ثلاث مئة``);
+  tens (``عشرون/عشرين`` …), compounds (``خمسة وعشرون``), hundreds (``ثلاثمئة``, ``ثلاث مئة``,
+  ``مئة وخمسون``), thousands with a smaller number joined by و (``ألفين وخمسمائة`` = 2500,
+  ``ثلاثة آلاف وخمسمائة`` = 3500, ``ألف ومئتا`` = 1200);
+* partitive counts: a number *word*, ``من`` and a counted plural (possessive suffix allowed):
+  ``ثلاثة من عناصر`` → 3 عنصر, ``واثنان من مرافقيه`` → 2 مرافق (digits + من keep no noun);
+* a vague count with an attached ب before a counted noun: ``بعدة صواريخ`` (``بعده`` alone is "after it");
 * vague counts, qualifier ``approx`` and a documented range (value = lower bound,
   value_max = upper bound): ``بضعة`` 3-9, ``عدة`` 3-10, ``عشرات`` 20-99, ``مئات`` 200-999,
   ``آلاف`` 2000-9999, ``عشرات الآلاف`` 20000-99999, ``مئات الآلاف`` 200000-999999;
@@ -126,6 +131,7 @@ _add("ضابط", "ضابطا", "ضباط")
 _add("متعاقد", "متعاقدا", "متعاقدين", "متعاقدون")
 _add("موظف", "موظفا", "موظفين", "موظفون")
 _add("مستشار", "مستشارا", "مستشارين", "مستشارون")
+_add("مرافق", "مرافقا", "مرافقين", "مرافقون")  # "واثنان من مرافقيه": companions/bodyguards
 _add("قتيل", "قتيلا", "قتلي")
 _add("جريح", "جريحا", "جرحي")
 _add("مصاب", "مصابا", "مصابين", "مصابون")
@@ -154,6 +160,8 @@ _THOUSAND_WORDS, _MULT, _VAGUE, _VAGUE_PLURAL_MULT = (_nk(_THOUSAND_WORDS), _nk(
 COUNTED_NOUNS = {norm(k): norm(v) for k, v in COUNTED_NOUNS.items()}
 MONTHS = {norm(m) for m in MONTHS}
 _HUNDRED_ONE = {norm("مئة"), norm("مائة")}
+
+_COUNTED_LEMMAS = frozenset(COUNTED_NOUNS.values())
 
 #: dual form -> lemma (جنديين, صاروخين, طائرتين, ضربتين, يومين …)
 _DUALS: dict[str, str] = {}
@@ -304,6 +312,12 @@ def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
     while i < n:
         tok = toks[i]
         word, skip = _strip_w(tok.t)
+        # "بعدة صواريخ", "بعشرات الصواريخ": a vague count with a ب proclitic, before a counted noun
+        # (بعده is also "after it": the counted noun decides)
+        if skip == 0 and len(tok.t) > 3 and tok.t[0] == "ب" and tok.t[1:] in _VAGUE and i + 1 < n \
+                and (noun_lemma(toks[i + 1].t) in _COUNTED_LEMMAS or toks[i + 1].t in _VAGUE_PLURAL_MULT
+                     or (toks[i + 1].t.startswith("ال") and noun_lemma(toks[i + 1].t[2:]) in _COUNTED_LEMMAS)):
+            word, skip = tok.t[1:], 1
         num_start = tok.s + skip
         value = None
         vmax = None
@@ -335,6 +349,7 @@ def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
             if j < n and toks[j].t in _MULT and word in _HUNDRED_ONE:
                 value *= _MULT[toks[j].t]
                 j += 1
+            value, j = _compound_rest(toks, j, value, _THOUSAND_WORDS[word])
         elif word in _DUALS:
             value = 2
             lemma_from_dual = _DUALS[word]
@@ -345,11 +360,15 @@ def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
                 # a word number that multiplies: "خمسة آلاف", "ثلاثمئة ألف"
                 j = i + used
                 if j < n and toks[j].t in _MULT:
-                    v *= _MULT[toks[j].t]
+                    unit = _MULT[toks[j].t]
+                    v *= unit
                     j += 1
+                    # "ثلاثة آلاف وخمسمائة" = 3500
+                    v, j = _compound_rest(toks, j, v, unit)
                 value = v
                 # bare "ست"/"خمس" etc. (also verbs/other words) count only before a counted noun
-                if used == 1 and v < 11 and not (j < n and noun_lemma(toks[j].t) in COUNTED_NOUNS):
+                if used == 1 and v < 11 and not (j < n and noun_lemma(toks[j].t) in COUNTED_NOUNS) \
+                        and not (j + 1 < n and toks[j].t == "من" and _partitive_noun(toks[j + 1].t)):
                     value = None
             elif word in _HUNDREDS:
                 value = _HUNDREDS[word]
@@ -378,6 +397,12 @@ def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
             if cand == "من" and j + 1 < n and value is not None and vmax is not None:
                 cand = toks[j + 1].t
                 lem = noun_lemma(cand[2:] if cand.startswith("ال") else cand)
+                j += 1
+            elif cand == "من" and j + 1 < n and value is not None and dv is None \
+                    and toks[j + 1].s - toks[j].e <= 2 and _partitive_noun(toks[j + 1].t):
+                # "ثلاثة من عناصر الحشد", "واثنان من مرافقيه": a number word, من, a counted plural
+                cand = toks[j + 1].t
+                lem = _partitive_noun(cand)
                 j += 1
             if not (cand.isdigit() or cand in MONTHS or cand in _QUALIFIER_WORDS):
                 noun, noun_surface = lem, cand
@@ -410,3 +435,39 @@ def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
 
 
 _QUALIFIER_WORDS = {"من", "الي", "في", "علي", "عن"}
+
+
+def _compound_rest(toks: list[_Tok], j: int, value, unit: int):
+    """'ألفين وخمسمائة' = 2500, 'ثلاثة آلاف وخمسمائة' = 3500, 'ألف ومئتا' = 1200: after a
+    thousands (millions …) word, a word number joined by و that is smaller than the unit adds to it.
+    Returns (value, index after the number)."""
+    if j >= len(toks) or not toks[j].t.startswith("و") or len(toks[j].t) < 3 \
+            or toks[j].s - toks[j - 1].e > 2:
+        return value, j
+    words = [toks[j].t[1:]] + [t.t for t in toks[j + 1:j + 4]]
+    rest, used = parse_number_words(words)
+    if rest is None and words[0] in _HUNDREDS:
+        rest, used = _HUNDREDS[words[0]], 1
+    if rest is None or rest >= unit:
+        return value, j
+    return value + rest, j + used
+
+
+#: possessive suffixes dropped from a counted plural after "من" (مرافقيه → مرافقين)
+_POSSESSIVE = re.compile(r"(?:يه|يها|يهم|يهما)$")
+
+
+def _partitive_noun(tok: str) -> str:
+    """Lemma of a counted noun after a partitive من ('من عناصر', 'من المتعاقدين', 'من مرافقيه'),
+    '' if the word is not a counted noun."""
+    w = tok[2:] if tok.startswith("ال") and len(tok) > 4 else tok
+    cands = [w]
+    if _POSSESSIVE.search(w):
+        stem = _POSSESSIVE.sub("", w)
+        cands += [stem + "ين", stem + "ون", stem]
+    elif w.endswith(("ه", "ها", "هم")) and len(w) > 4:
+        cands.append(re.sub(r"(?:ه|ها|هم)$", "", w))  # عناصره، أفرادها
+    for c in cands:
+        if c in COUNTED_NOUNS:
+            return COUNTED_NOUNS[c]
+    return ""

@@ -101,3 +101,49 @@ def test_property_fast_normalisation_equals_the_reference(text, collapse):
     fast, slow = normalize(text, collapse), _normalize_slow(text, collapse)
     assert fast.text == slow.text
     assert fast.offsets == slow.offsets
+
+
+def _gazetteer_terms():
+    import pandas as pd
+
+    from iraqkit.paths import GAZETTEERS
+
+    a = pd.read_csv(GAZETTEERS / "actors.csv", dtype=str, keep_default_na=False)
+    p = pd.read_csv(GAZETTEERS / "places.csv", dtype=str, keep_default_na=False)
+    terms = {}
+    for df, col_id in ((a, "actor_id"), (p, "place_id")):
+        for _, r in df.iterrows():
+            for t in [r["name_ar"], *r["aliases_ar"].split("|")]:
+                if t.strip():
+                    terms.setdefault(t.strip(), r[col_id])
+    return terms
+
+
+def test_token_index_matcher_equals_the_regex_reference_on_the_real_corpus(corpus):
+    from reference.regex_termmatcher import RegexTermMatcher
+
+    terms = _gazetteer_terms()
+    assert len(terms) > 900
+    new, old = TermMatcher(terms), RegexTermMatcher(terms)
+    n = 0
+    for text in corpus.values():
+        for s in split_sentences(text):
+            got, want = list(new.finditer(s.text)), list(old.finditer(s.text))
+            assert got == want, s.text
+            n += len(got)
+    assert n > 300
+
+
+WORDS = ["الحرس", "الثوري", "حزب", "الله", "كتائب", "اللجنة", "العسكرية", "العليا", "داعش", "عين", "الأسد",
+         "و", "ف", "ب", "ل", "لل", "وال", "بال", "قال", "في", "-", "(", ")", "،", ".", "أرض", "K1"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=14), st.lists(st.sampled_from(["", " ", "  ", "\n"]), min_size=14, max_size=14))
+def test_property_token_index_matcher_equals_the_regex_reference(words, seps):
+    from reference.regex_termmatcher import RegexTermMatcher
+
+    terms = {"الحرس الثوري": "irgc", "حزب الله": "hzb", "كتائب حزب الله": "kh", "اللجنة العسكرية العليا": "hmc",
+             "داعش": "isis", "عين الأسد": "asad", "صاروخ أرض-أرض": "ssm", "(واع)": "ina", "K1": "k1", "الله": "allah"}
+    text = "".join(w + s for w, s in zip(words, seps))
+    assert list(TermMatcher(terms).finditer(text)) == list(RegexTermMatcher(terms).finditer(text))

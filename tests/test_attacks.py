@@ -518,3 +518,144 @@ def test_injured_counted_as_others():
     r = one("واشنطن- قُتل 3 جنود أميركيين وأصيب 34 آخرون على الأقل في هجوم بطائرة مسيرة استهدف فجر أمس "
             "الأحد قاعدة لوجستية صغيرة.", published="2024-01-29")
     assert (r["killed"], r["injured"], r["weapon"], r["date_start"]) == (3, 34, "drone", "2024-01-28")
+
+
+# --- several incidents in one sentence: clause splitting ------------------------------------------
+def _incidents(text, published):
+    df = extract(text, published=published)
+    return df[df.kind == "incident"].sort_values("start").reset_index(drop=True)
+
+
+def test_two_incidents_joined_by_fima_keep_their_own_date_weapon_place():
+    s = ("وكانت مسيرة مفخخة قد استهدفت مطار أربيل في 14 نيسان/أبريل، فيما أصيب جنديان أميركيان بجروح "
+         "طفيفة في هجوم صاروخي على قاعدة عين الأسد في السابع من تموز الجاري.")
+    df = _incidents(s, "2021-07-27")
+    assert len(df) == 2
+    a, b = df.iloc[0], df.iloc[1]
+    assert (a["date_start"], a["weapon"], a["place_id"]) == ("2021-04-14", "drone", "ebl_airport")
+    assert pd.isna(a["injured"])
+    assert (b["date_start"], b["weapon"], b["place_id"], b["injured"]) == ("2021-07-07", "rocket",
+                                                                           "ain_al_asad", 2)
+    # evidence stays the sentence; the clause span is recorded and splits the sentence
+    assert a["evidence"] == b["evidence"] == s
+    assert a["clause_start"] == 0 and a["clause_end"] == b["clause_start"] and b["clause_end"] == len(s)
+    assert s[b["clause_start"]:].startswith("فيما")
+
+
+def test_two_incidents_joined_by_kama_with_weekdays():
+    s = ("قصفت صواريخ كاتيوشا قاعدة عين الأسد يوم الاثنين، كما استهدفت طائرة مسيرة قاعدة حرير "
+         "يوم الثلاثاء.")
+    df = _incidents(s, "2024-01-25")
+    assert len(df) == 2
+    assert list(df.date_start) == ["2024-01-22", "2024-01-23"]
+    assert list(df.weapon) == ["rocket", "drone"]
+    assert list(df.place_id) == ["ain_al_asad", "harir"]
+
+
+def test_comma_wa_before_a_new_attack_verb_splits_and_a_silent_clause_takes_the_date():
+    # "، و" + a new attack verb; the second clause names no date: after و it takes the first one's
+    s = "استهدفت طائرة مسيرة قاعدة حرير فجر اليوم، وسقطت ثلاثة صواريخ قرب السفارة الأمريكية في بغداد."
+    df = _incidents(s, "2024-02-05")
+    assert len(df) == 2
+    assert list(df.place_id) == ["harir", "us_embassy_baghdad"]
+    assert list(df.weapon) == ["drone", "rocket"]
+    assert df.iloc[1]["date_start"] == "2024-02-05"
+    assert df.iloc[1]["date_rule"].endswith("previous_clause")
+    assert df.iloc[1]["munitions"] == 3 and pd.isna(df.iloc[0]["munitions"])
+
+
+def test_kama_clause_does_not_borrow_the_date_of_another_clause():
+    # "كما" adds another attack, not necessarily on the same day: no date is borrowed
+    s = "استهدفت طائرة مسيرة قاعدة حرير فجر اليوم، كما سقطت ثلاثة صواريخ قرب السفارة الأمريكية."
+    df = _incidents(s, "2024-02-05")
+    assert len(df) == 2
+    assert df.iloc[0]["date_start"] == "2024-02-05" and pd.isna(df.iloc[1]["date_start"])
+
+
+def test_one_attack_told_in_two_clauses_stays_one_incident():
+    # the second clause's trigger is anaphoric (القصف): no split
+    s = "قصفت صواريخ كاتيوشا قاعدة عين الأسد فجر اليوم، وأدى القصف إلى إصابة جنديين أمريكيين."
+    r = one(s, published="2024-02-05")
+    assert (r["kind"], r["injured"], r["place_id"], r["date_start"]) == ("incident", 2, "ain_al_asad",
+                                                                         "2024-02-05")
+    assert (r["clause_start"], r["clause_end"]) == (0, len(s))
+    # casualties in one clause, the attack in the next: nothing tells them apart, one incident
+    s = "قُتل جندي أمريكي، فيما أصيب ثلاثة آخرون في هجوم صاروخي على قاعدة عين الأسد أمس."
+    r = one(s, published="2024-02-05")
+    assert (r["killed"], r["injured"], r["weapon"], r["place_id"]) == (1, 3, "rocket", "ain_al_asad")
+    # two verbs of one attack ("أطلقت … واستهدفت …"), no conflicting date/place/weapon
+    r = one("أطلقت الفصائل صواريخ كاتيوشا واستهدفت قاعدة عين الأسد فجر اليوم.", published="2024-02-05")
+    assert (r["weapon"], r["place_id"]) == ("rocket", "ain_al_asad")
+
+
+def test_named_victim_list_is_not_split():
+    # "، والقيادي … المهندس بضربة جوية": the second victim and the means of the same killing
+    s = ("وجاء القرار بعد يومين من اغتيال الولايات المتحدة قائد فيلق القدس قاسم سليماني، والقيادي البارز "
+         "في الحشد الشعبي أبي مهدي المهندس بضربة جوية قرب مطار بغداد الدولي.")
+    df = _incidents(s, "2021-04-08")
+    assert len(df) == 1 and df.iloc[0]["victims"] == "سليماني|المهندس"
+
+
+def test_incident_clause_and_threat_clause_give_both_rows():
+    s = ("وجاء ذلك عقب اغتيال رئيس المكتب السياسي لحركة حماس إسماعيل هنية في طهران الأسبوع الماضي، "
+         "ووعيد إيران بالرد على إسرائيل.")
+    df = extract(s, published="2024-08-06")
+    assert sorted(df.kind) == ["incident", "threat"]
+    inc, thr = df[df.kind == "incident"].iloc[0], df[df.kind == "threat"].iloc[0]
+    assert inc["place_id"] == "tehran" and thr["threat_cue"] == "threat:وعيد"
+    assert thr["clause_start"] > inc["clause_start"]
+
+
+def test_cue_of_one_clause_does_not_govern_the_next():
+    s = "نفت الفصائل أي علاقة لها بالهجوم، فيما قُتل جنديان في هجوم بعبوة ناسفة في بغداد يوم الأحد."
+    df = extract(s, published="2024-02-05")
+    inc = df[df.kind == "incident"]
+    assert len(inc) == 1 and inc.iloc[0]["killed"] == 2 and inc.iloc[0]["weapon"] == "IED"
+    assert (df.kind == "threat").sum() == 1
+
+
+def test_retaliation_clause_rada_ala_is_its_own_incident():
+    s = ("وتأتي الضربة بعد أقل من أسبوع على غارات أميركية واسعة طالت في 2 شباط/فبراير أكثر من 85 هدفاً "
+         "في العراق وسوريا، بينها مواقع في القائم بمحافظة الانبار، رداً على هجوم «البرج 22» في الأردن "
+         "الذي قُتل فيه ثلاثة جنود أميركيين.")
+    df = _incidents(s, "2024-02-08")
+    assert len(df) == 2
+    a, b = df.iloc[0], df.iloc[1]
+    # an indefinite plural with a day date of its own clause: one wave of strikes on that day
+    assert (a["date_start"], a["weapon"], a["place_id"]) == ("2024-02-02", "air strike", "al_qaim")
+    assert pd.isna(a["killed"])
+    assert (b["killed"], b["place_id"]) == (3, "tower_22") and pd.isna(b["date_start"])
+
+
+def test_date_inside_a_since_phrase_is_not_the_attacks_date():
+    s = ("وهذا أول هجوم يستهدف القوات الأميركية في العراق منذ تولي الرئيس جو بايدن منصبه في 20 كانون "
+         "الثاني 2021، وأول هجوم صاروخي على أربيل منذ ما يقارب خمسة أشهر، بعدما استهدفت ستة صواريخ المطار "
+         "نفسه في 30 أيلول/سبتمبر 2020.")
+    r = one(s, kind="incident", published="2021-02-16")
+    assert (r["date_start"], r["weapon"], r["munitions"]) == ("2020-09-30", "rocket", 6)
+
+
+def test_relative_date_counts_from_an_earlier_date_of_the_same_sentence():
+    s = ("وكان مجلس النواب العراقي قد صوت في الخامس من كانون الثاني/يناير 2020 على قرار يلزم الحكومة بإنهاء "
+         "وجود القوات الأجنبية، وذلك بعد يومين من اغتيال قائد فيلق القدس الإيراني قاسم سليماني بضربة "
+         "أميركية قرب مطار بغداد.")
+    r = one(s, published="2024-09-27")
+    assert (r["date_start"], r["place_id"]) == ("2020-01-03", "bgw_airport")
+
+
+# --- casualties written in words --------------------------------------------------------------------
+def test_singular_victim_counts_one_and_coordinated_counts_add_up():
+    r = one("قُتل متعاقد مدني أجنبي وأصيب تسعة آخرون، بينهم جندي أميركي، جراء قصف صاروخي استهدف مساء "
+            "الاثنين مطار أربيل الدولي.", published="2021-02-16")
+    assert (r["killed"], r["injured"], r["date_start"]) == (1, 9, "2021-02-15")
+    r = one("قُتل قيادي بارز في «كتائب حزب الله» العراقية واثنان من مرافقيه، مساء الأربعاء، بضربة نفذتها "
+            "طائرة مسيرة أميركية استهدفت سيارتهم في بغداد.", published="2024-02-08")
+    assert (r["killed"], r["killed_qualifier"], r["weapon"]) == (3, "exact", "drone")
+    r = one("أصيب خمسة من أفراد الخدمة واثنين من المتعاقدين في هجوم صاروخي على قاعدة عين الأسد أمس.",
+            published="2024-08-06")
+    assert r["injured"] == 7
+    r = one("قُتل ثلاثة من عناصر الحشد الشعبي بانفجار عبوة ناسفة في ديالى أمس.", published="2024-08-06")
+    assert r["killed"] == 3
+    # a subset ("بينهم") is not added; a coordinated singular after a number is not counted
+    r = one("وقتل المسلحون يوم الثلاثاء 7 ديسمبر/كانون الأول 13 جندياً ومدنياً في كمين.")
+    assert r["killed"] == 13

@@ -166,3 +166,47 @@ def test_parse_number_words():
     assert parse_number_words([norm("ثلاث"), norm("مئة")]) == (300, 2)
     assert parse_number_words([norm("مئة"), norm("وخمسون")]) == (150, 2)
     assert parse_number_words([norm("هجوم")]) == (None, 0)
+
+
+# --- compound number words, partitive counts, ب + vague count --------------------------------------
+@pytest.mark.parametrize("text,value,noun", [
+    ("نحو ألفين وخمسمائة عسكري", 2500, "عسكري"),
+    ("ثلاثة آلاف وخمسمائة جندي", 3500, "جندي"),
+    ("ألف ومئتا جندي", 1200, "جندي"),
+    ("خمسة وعشرون جندياً", 25, "جندي"),
+    ("مئة وخمسون صاروخاً", 150, "صاروخ"),
+    ("مائتان وخمسون جندياً", 250, "جندي"),
+    ("خمسة وعشرين ألف جندي", 25000, "جندي"),
+])
+def test_compound_number_words(text, value, noun):
+    q = q1(text)
+    assert (q.value, q.noun) == (value, norm(noun))
+    assert q.surface.endswith(text.split()[-1])  # the counted noun is in the span, not swallowed
+
+
+def test_thousands_word_not_followed_by_a_smaller_number_is_unchanged():
+    assert [q.value for q in find_quantities("ألف جندي وخمسة آلاف مدني")] == [1000, 5000]
+
+
+@pytest.mark.parametrize("text,value,noun", [
+    ("ثلاثة من عناصر الحشد", 3, "عنصر"),
+    ("واثنان من مرافقيه", 2, "مرافق"),
+    ("خمسة من أفراد الخدمة", 5, "فرد"),
+    ("اثنين من المتعاقدين", 2, "متعاقد"),
+    ("أربعة من جنوده", 4, "جندي"),
+])
+def test_partitive_counts_of_persons(text, value, noun):
+    q = q1(text)
+    assert (q.value, q.qualifier, q.noun) == (value, "exact", norm(noun))
+
+
+@pytest.mark.parametrize("text", ["واحد من أهم القادة", "ثلاثة من أصل خمسة", "وصل بعده الوفد", "بعدة طرق"])
+def test_not_partitive_or_vague_counts(text):
+    # "من" + a word that is not a counted noun; "بعده" (after it) is a count only before a counted noun
+    assert [q for q in find_quantities(text) if q.noun] == []
+    assert not [q for q in find_quantities(text) if q.value in (1, 3) and q.number_start == 0]
+
+
+def test_vague_count_with_attached_ba():
+    q = q1("استهدفت القاعدة بعدة صواريخ")
+    assert (q.value, q.value_max, q.noun, q.surface) == (3, 10, norm("صاروخ"), "عدة صواريخ")
