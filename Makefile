@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 0
 
-.PHONY: help setup report tables notebooks html test unit nbval lock clean browser
+.PHONY: help setup report notebooks html test unit lock clean browser bench
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -52,6 +52,9 @@ test: $(STAMP) browser ## run all tests: unit tests (HTML report rendered first,
 
 unit: $(STAMP) ## unit tests only
 	$(BIN)/python -m pytest -q tests
+
+bench: $(STAMP) ## benchmark the build engine (10 MB synthetic corpus; BENCH_ARGS="--size 100MB --report") and write BENCHMARKS.md
+	$(BIN)/python benchmarks/bench.py --size 10MB $(BENCH_ARGS)
 
 lock: ## re-resolve the pins in pyproject.toml and rewrite constraints.txt
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv

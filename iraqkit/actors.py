@@ -993,13 +993,32 @@ def run_stage(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         res = extract_doc(doc_id, published.get(doc_id, ""), grp, g)
         for k in out:
             out[k].append(res[k])
-    cols = {"mentions": MENTION_COLUMNS, "quotes": QUOTE_COLUMNS, "actor_unknown": UNKNOWN_COLUMNS}
-    result = {}
-    for k, frames in out.items():
-        frames = [f for f in frames if len(f)]
-        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols[k])
-        sort = ["doc_id", "start", "end"] + (["actor_id"] if k == "mentions" else [])
-        result[k] = df.sort_values(sort, kind="stable").reset_index(drop=True)[cols[k]]
+    return finish({k: _concat(frames) for k, frames in out.items()})
+
+
+#: the per-document tables of the stage, with their columns and row order
+DOC_PARTS = {"mentions": (MENTION_COLUMNS, ["doc_id", "start", "end", "actor_id"]),
+             "quotes": (QUOTE_COLUMNS, ["doc_id", "start", "end"]),
+             "actor_unknown": (UNKNOWN_COLUMNS, ["doc_id", "start", "end"])}
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def sort_part(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
+    """One per-document table in its final column set and row order."""
+    cols, order = DOC_PARTS[name]
+    df = pd.DataFrame(columns=cols) if df is None else df
+    return df.sort_values(order, kind="stable").reset_index(drop=True)[cols]
+
+
+def finish(parts: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """The cross-document step: the per-document tables concatenated (None when no document
+    had rows) become the stage's tables, plus the co-occurrence edges. Used by
+    :func:`run_stage` and by the streaming engine (:mod:`iraqkit.pipeline`)."""
+    result = {k: sort_part(k, parts.get(k)) for k in DOC_PARTS}
     result["actor_edges"] = cooccurrence(result["mentions"])
     return result
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from . import __version__
 from .ingest import IngestError, write_checksums
 from .paths import PROCESSED, RAW
-from .pipeline import STAGES, build
+from .pipeline import DEFAULT_BATCH_MB, ENGINES, STAGES, build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +25,22 @@ def main(argv: list[str] | None = None) -> int:
     g = b.add_mutually_exclusive_group()
     g.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress bars")
     g.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress bars")
+    e = b.add_argument_group("engine")
+    e.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: in this process (default); dask: per-document stages as Dask tasks, "
+                        "also writes <out>/parquet/<table>/part-*.parquet")
+    e.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="address of a running dask.distributed scheduler (implies --engine dask); "
+                        "default: a LocalCluster started for the build")
+    e.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: CPU count)")
+    e.add_argument("--batch-mb", type=float, default=DEFAULT_BATCH_MB,
+                   help=f"files per unit of work, in MB of input (default {DEFAULT_BATCH_MB})")
+    e.add_argument("--parquet", action="store_true", default=None,
+                   help="also write partitioned Parquet with the local engine")
+    e.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help="per-file result cache (default <out>/.cache)")
+    e.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    e.add_argument("--clear-cache", action="store_true", help="empty the cache before building")
     c = sub.add_parser("checksums", help="record the sha256 of every raw file in <raw>.sha256")
     c.add_argument("--raw", type=Path, default=RAW)
     args = ap.parse_args(argv)
@@ -33,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
             stages = [s.strip() for s in args.stages.split(",") if s.strip()]
             if "ingest" not in stages:
                 stages.insert(0, "ingest")
-            build(args.raw, args.out, stages=stages, verify=not args.no_verify, progress=args.progress)
+            cache = False if args.no_cache else (args.cache or True)
+            build(args.raw, args.out, stages=stages, verify=not args.no_verify, progress=args.progress,
+                  engine="dask" if args.scheduler else args.engine, scheduler=args.scheduler,
+                  workers=args.workers, batch_mb=args.batch_mb, parquet=args.parquet,
+                  cache=cache, clear=args.clear_cache, return_tables=False)
             print(f"tables written to {args.out}")
         elif args.cmd == "checksums":
             print(f"wrote {write_checksums(args.raw)}")

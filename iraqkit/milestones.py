@@ -1746,9 +1746,16 @@ def run_stage(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         res = extract_doc(doc_id, pub.get(doc_id, ""), sdf, mdf)
         mention_frames.append(res["milestone_mentions"])
         troop_frames.append(res["troop_levels"])
-    mentions = pd.concat(mention_frames, ignore_index=True) if mention_frames else pd.DataFrame(columns=MENTION_COLUMNS)
-    merged = merge_milestones(mentions)
-    troops = pd.concat(troop_frames, ignore_index=True) if troop_frames else pd.DataFrame(columns=TROOP_COLUMNS)
+    return finish(pd.concat(mention_frames, ignore_index=True) if mention_frames else None,
+                  pd.concat(troop_frames, ignore_index=True) if troop_frames else None)
+
+
+def finish(mentions: pd.DataFrame | None, troops: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """The cross-document step on the concatenated per-document results (None when there
+    were none): merge milestones across articles, number the troop levels, set deadlines
+    against the rest. Used by :func:`run_stage` and by the streaming engine."""
+    merged = merge_milestones(pd.DataFrame(columns=MENTION_COLUMNS) if mentions is None else mentions)
+    troops = pd.DataFrame(columns=TROOP_COLUMNS) if troops is None else troops
     troops = troops.sort_values(["doc_id", "start", "end"]).reset_index(drop=True)
     troops["troop_id"] = [f"tl_{hashlib.sha1(f'{r.doc_id}|{r.start}|{r.end}'.encode()).hexdigest()[:10]}"
                           for r in troops.itertuples()]

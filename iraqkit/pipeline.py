@@ -1,14 +1,53 @@
-"""Run the stages in order and write their tables.
+"""Run the stages and write their tables — streaming, cached, optionally on Dask.
 
 ``build(raw, out)`` runs ingest, then every later stage (actors, attacks, milestones),
-each stage receiving all tables made so far (see ``docs/architecture.md``), and writes
-each table as UTF-8 CSV with ``\\n`` line ends and a stable row order, so two builds of
-the same input give byte-identical files.
+and writes each table as UTF-8 CSV with ``\\n`` line ends and a stable row order, so two
+builds of the same input give byte-identical files (see ``docs/architecture.md``).
+
+How a build runs (the *engine*):
+
+* **Batches.** The input files (sorted by name) are cut into batches of at most
+  ``batch_mb`` MB / ``batch_files`` files. A batch is one unit of work
+  (:func:`process_batch`): for every file it reads the bytes, decodes, cleans, splits
+  (ingest), then runs the *per-document* step of every later stage on each document of
+  that file. Peak memory is bounded by a batch plus the small per-document results kept
+  for the cross-document steps.
+* **In order.** The driver consumes batch results in file order: it quarantines
+  duplicates (same article text as an earlier file in name order, exactly as
+  :func:`iraqkit.ingest.iter_ingest`), appends the ingest rows to the CSV files, and
+  keeps each stage's per-document results for the cross-document step (merging events
+  and milestones told by several articles), which runs once at the end.
+* **Cache.** Each file's result is stored under a key made of the file name, the sha256
+  of its bytes and the *code version* (:func:`code_version`: a hash of every iraqkit
+  source file, the curated ``data/`` files, the stage list and the pandas/Python
+  versions). A rebuild of an unchanged corpus only reads, hashes and unpickles.
+* **Engines.** ``engine="local"`` runs the batches one after the other in this process
+  (no Dask needed). ``engine="dask"`` runs them as Dask tasks
+  (:mod:`iraqkit.engine_dask`) and also writes partitioned Parquet under
+  ``<out>/parquet/<table>/``. Both give the same bytes.
+
+Per-document execution of a stage needs two functions: the per-document extraction and
+the cross-document merge. They are wired in :data:`STAGE_ADAPTERS` (attacks, milestones)
+or, for any stage module, found as ``extract_doc_tables(doc_id, published, sentences,
+doc_tables) -> dict[str, DataFrame]`` and ``merge_doc_tables(parts, tables) ->
+dict[str, DataFrame]`` on the module. A stage without either (and every stage after it)
+runs whole-table through its ``run_stage`` after the streamed part, as before.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib
+import inspect
+import os
+import pickle
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -21,6 +60,13 @@ STAGES = {
     "attacks": "iraqkit.attacks",
     "milestones": "iraqkit.milestones",
 }
+
+ENGINES = ("local", "dask")
+DEFAULT_BATCH_MB = 1.0
+DEFAULT_BATCH_FILES = 200
+INGEST_TABLES = ("documents", "sentences", "removed", "quarantine")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def write_table(df: pd.DataFrame, path: Path) -> Path:
@@ -38,33 +84,585 @@ def read_table(name: str, directory: Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype_backend="numpy_nullable")
 
 
+# =====================================================================================
+# code version (cache key)
+# =====================================================================================
+def code_version(stages: Iterable[str] = ()) -> str:
+    """Hash of everything a per-file result depends on besides the file itself: every
+    ``iraqkit/*.py``, the curated data (``data/gazetteers``, ``data/lexicons``,
+    ``data/overrides.csv``), the stage list and the pandas and Python versions."""
+    h = hashlib.sha256()
+    h.update(f"py{sys.version_info[:3]}|pandas{pd.__version__}|stages{','.join(stages)}\n".encode())
+    data = ingest_mod.DATA
+    files = sorted(PACKAGE_DIR.glob("*.py"))
+    for sub in ("gazetteers", "lexicons"):
+        files += sorted(p for p in (data / sub).glob("*") if p.is_file())
+    files.append(ingest_mod.OVERRIDES_FILE)
+    for p in files:
+        h.update(str(p.relative_to(p.parents[1])).encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest() if p.exists() else b"missing")
+    return h.hexdigest()
+
+
+class Cache:
+    """Per-file results on disk: ``<dir>/<code version[:16]>/<key[:2]>/<key>.pkl``."""
+
+    def __init__(self, directory: Path, version: str):
+        self.root = Path(directory)
+        self.dir = self.root / version[:16]
+        self.version = version
+
+    def key(self, name: str, sha256: str) -> str:
+        return hashlib.sha256(f"{self.version}|{name}|{sha256}".encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.pkl"
+
+    def get(self, key: str):
+        p = self.path(key)
+        try:
+            with open(p, "rb") as fh:
+                return pickle.load(fh)
+        except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return None
+
+    def put(self, key: str, value) -> None:
+        p = self.path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f"{p.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, p)  # atomic: a reader never sees half a file
+
+    def prune_other_versions(self) -> None:
+        """Results of older code can never be hit again: remove them."""
+        if self.root.is_dir():
+            for d in self.root.iterdir():
+                if d.is_dir() and d.name != self.dir.name and len(d.name) == 16:
+                    shutil.rmtree(d, ignore_errors=True)
+
+
+def clear_cache(directory: Path) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+# =====================================================================================
+# stage adapters: per-document step + cross-document merge
+# =====================================================================================
+def _published_str(v) -> str:
+    """``documents.published`` as the stages read it (same rule as their ``run_stage``)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return str(v)
+
+
+def _doc_mentions(doc_tables: dict) -> pd.DataFrame | None:
+    """The document's actor mentions as ``run_stage`` passes them: None when the stage
+    did not run (an empty frame behaves the same in the extractors)."""
+    return doc_tables.get("mentions")
+
+
+@dataclass
+class StageAdapter:
+    """``extract(doc_id, published, sentences_df, doc_tables) -> {part: DataFrame}`` and
+    ``merge({part: DataFrame | None}, tables) -> {table: DataFrame}``; ``parts`` names the
+    per-document outputs; ``keep_empty`` says whether empty per-document frames take part
+    in the concatenation (as in the stage's own ``run_stage``, for identical dtypes)."""
+
+    extract: Callable
+    merge: Callable
+    parts: tuple[str, ...]
+    keep_empty: bool = True
+    #: per-document tables later stages read, from this stage's parts (e.g. ``mentions``)
+    feed: Callable[[dict], dict] | None = None
+
+
+def _actors_adapter() -> StageAdapter:
+    from . import actors
+
+    def extract(doc_id, published, sdf, doc_tables):
+        return actors.extract_doc(doc_id, published, sdf, actors.load_gazetteer())
+
+    def merge(parts, tables):
+        return actors.finish(parts)
+
+    def feed(parts):
+        # later stages see the document's rows of the final (sorted) mentions table
+        return {"mentions": actors.sort_part("mentions", parts["mentions"])}
+
+    return StageAdapter(extract, merge, tuple(actors.DOC_PARTS), keep_empty=False, feed=feed)
+
+
+def _attacks_adapter() -> StageAdapter:
+    from . import attacks
+
+    def extract(doc_id, published, sdf, doc_tables):
+        return {"attack_rows": attacks.extract_doc(doc_id, _published_str(published), sdf,
+                                                   _doc_mentions(doc_tables))}
+
+    def merge(parts, tables):
+        df = parts["attack_rows"]
+        return attacks.merge_events_dict(pd.DataFrame(columns=attacks.ATTACK_COLUMNS) if df is None else df)
+
+    # attacks.run_stage drops empty per-document frames before concatenating
+    return StageAdapter(extract, merge, ("attack_rows",), keep_empty=False)
+
+
+def _milestones_adapter() -> StageAdapter:
+    from . import milestones as ms
+
+    def extract(doc_id, published, sdf, doc_tables):
+        return ms.extract_doc(doc_id, _published_str(published), sdf, _doc_mentions(doc_tables))
+
+    def merge(parts, tables):
+        return ms.finish(parts["milestone_mentions"], parts["troop_levels"])
+
+    return StageAdapter(extract, merge, ("milestone_mentions", "troop_levels"), keep_empty=True)
+
+
+#: Stages whose per-document step and merge are wired here (their modules expose
+#: ``extract_doc`` and a merge function, with slightly different signatures).
+STAGE_ADAPTERS: dict[str, Callable[[], StageAdapter]] = {
+    "actors": _actors_adapter,
+    "attacks": _attacks_adapter,
+    "milestones": _milestones_adapter,
+}
+
+
+def stage_adapter(name: str) -> StageAdapter | None:
+    """The per-document adapter of a stage, or None when it only runs whole-table."""
+    if name in STAGE_ADAPTERS:
+        return STAGE_ADAPTERS[name]()
+    try:
+        mod = importlib.import_module(STAGES[name])
+    except ImportError:
+        return None
+    ext, mrg = getattr(mod, "extract_doc_tables", None), getattr(mod, "merge_doc_tables", None)
+    if ext is None or mrg is None:
+        return None
+    parts = tuple(getattr(mod, "DOC_PARTS", ()))
+    if not parts:
+        return None
+    return StageAdapter(ext, mrg, parts, keep_empty=bool(getattr(mod, "DOC_KEEP_EMPTY", True)),
+                        feed=getattr(mod, "feed_doc_tables", None))
+
+
+def split_stages(stages: list[str]) -> tuple[list[str], list[str]]:
+    """(streamed, whole_table): the longest run of stages after ingest with a per-document
+    adapter, and the rest (run through ``run_stage`` on complete tables)."""
+    later = [s for s in stages if s != "ingest"]
+    streamed = []
+    for s in later:
+        if stage_adapter(s) is None:
+            break
+        streamed.append(s)
+    return streamed, later[len(streamed):]
+
+
+# =====================================================================================
+# per-file work (runs in this process or on a Dask worker)
+# =====================================================================================
+def ingest_file(path: Path, data: bytes) -> dict:
+    """Ingest one file. Same checks, in the same order, as :func:`iraqkit.ingest.iter_ingest`
+    (minus the duplicate check, which needs every earlier file and is done by the driver).
+
+    Returns ``{"name", "sha256", "quarantine": row | None, "dedup_key", "docs", "sents",
+    "rems", "texts"}``."""
+    res = {"name": path.name, "sha256": ingest_mod.sha256_bytes(data), "quarantine": None, "dedup_key": None,
+           "docs": [], "sents": [], "rems": [], "texts": {}}
+    try:
+        arts = ingest_mod.read_articles(path, data)
+        for a in arts:
+            if not ingest_mod.is_arabic_text(a.text, 0.3):
+                raise ingest_mod.Rejected("not_arabic", "less than 30 % of the letters are Arabic")
+        res["dedup_key"] = ingest_mod.sha256_bytes("\n".join(" ".join(a.text.split()) for a in arts).encode("utf-8"))
+    except ingest_mod.Rejected as r:
+        res["quarantine"] = {"source_file": path.name, "sha256": res["sha256"], "reason": r.reason,
+                             "detail": r.detail or ingest_mod.QUARANTINE_REASONS.get(r.reason, "")}
+        return res
+    for a in arts:
+        d, s, r = ingest_mod.process_article(a)
+        res["docs"] += d
+        res["sents"] += s
+        res["rems"] += r
+        if not a.text_is_file:
+            res["texts"][a.doc_id] = a.text
+    return res
+
+
+def _doc_stage_parts(res: dict, streamed: list[str], overrides: pd.DataFrame) -> dict:
+    """Per-document results of the streamed stages for one ingested file:
+    ``{stage: {part: [(doc_id, DataFrame), ...]}}`` in doc_id order."""
+    out = {s: {} for s in streamed}
+    if not streamed or not res["sents"]:
+        return out
+    docs = ingest_mod._frame(res["docs"], ingest_mod.DOCUMENT_COLUMNS, ["source_file", "segment", "doc_id"])
+    if len(overrides):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            docs = ingest_mod.apply_overrides(docs, overrides)
+    published = dict(zip(docs["doc_id"], docs["published"]))
+    sents = ingest_mod._frame(res["sents"], ingest_mod.SENTENCE_COLUMNS, None)
+    adapters = {s: stage_adapter(s) for s in streamed}
+    for doc_id, sdf in sents.groupby("doc_id", sort=True):
+        doc_id = str(doc_id)
+        doc_tables: dict[str, pd.DataFrame] = {}
+        for s in streamed:
+            ad = adapters[s]
+            parts = ad.extract(doc_id, published.get(doc_id, ""), sdf, doc_tables)
+            for p in ad.parts:
+                out[s].setdefault(p, []).append((doc_id, parts[p]))
+            if ad.feed is not None:
+                doc_tables.update(ad.feed(parts))
+    return out
+
+
+@dataclass
+class BatchConfig:
+    """Everything a batch task needs (picklable, sent to Dask workers)."""
+
+    streamed: list[str]
+    overrides: pd.DataFrame
+    cache_dir: str | None = None
+    version: str = ""
+
+
+def process_batch(files: list[str], cfg: BatchConfig) -> list[dict]:
+    """Ingest and run the per-document stage steps on a batch of files; one result per
+    file, in the given order. Results are read from / written to the cache when one is set."""
+    cache = Cache(Path(cfg.cache_dir), cfg.version) if cfg.cache_dir else None
+    out = []
+    for f in files:
+        path = Path(f)
+        data = path.read_bytes()
+        key = None
+        if cache is not None:
+            key = cache.key(path.name, ingest_mod.sha256_bytes(data))
+            hit = cache.get(key)
+            if hit is not None:
+                hit["cached"] = True
+                hit["n_bytes"] = len(data)
+                out.append(hit)
+                continue
+        res = ingest_file(path, data)
+        res["stages"] = _doc_stage_parts(res, cfg.streamed, cfg.overrides) if res["quarantine"] is None else {}
+        if cache is not None:
+            cache.put(key, res)
+        res["cached"] = False
+        res["n_bytes"] = len(data)
+        out.append(res)
+    return out
+
+
+def make_batches(files: list[Path], batch_mb: float = DEFAULT_BATCH_MB,
+                 batch_files: int = DEFAULT_BATCH_FILES) -> list[list[str]]:
+    """Consecutive runs of files (name order) of at most ``batch_mb`` MB and ``batch_files``
+    files (a file larger than the limit is a batch of its own)."""
+    limit = max(1, int(batch_mb * 1024 * 1024))
+    batches, cur, size = [], [], 0
+    for f in files:
+        n = f.stat().st_size
+        if cur and (size + n > limit or len(cur) >= batch_files):
+            batches.append(cur)
+            cur, size = [], 0
+        cur.append(str(f))
+        size += n
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+# =====================================================================================
+# driver side: order, duplicates, streaming writers, cross-document accumulation
+# =====================================================================================
+class PartAccumulator:
+    """Per-document frames of one part, concatenated at the end exactly as
+    ``pd.concat(frames_in_doc_id_order, ignore_index=True)`` would be — without keeping
+    one DataFrame per document: frames with the same columns and dtypes are concatenated
+    as they arrive (that is dtype- and value-preserving), and the row order is restored
+    at the end."""
+
+    def __init__(self, keep_empty: bool):
+        self.keep_empty = keep_empty
+        self.groups: dict[tuple, dict] = {}
+        self.n_frames = 0
+
+    def add(self, doc_id: str, df: pd.DataFrame) -> None:
+        if not self.keep_empty and len(df) == 0:
+            return
+        self.n_frames += 1
+        sig = tuple((str(c), str(t)) for c, t in df.dtypes.items())
+        g = self.groups.setdefault(sig, {"frames": [], "docs": [], "pos": []})
+        g["frames"].append(df)
+        g["docs"] += [doc_id] * len(df)
+        g["pos"] += range(len(df))
+
+    def compact(self) -> None:
+        for g in self.groups.values():
+            if len(g["frames"]) > 1:
+                g["frames"] = [pd.concat(g["frames"], ignore_index=True)]
+
+    def result(self) -> pd.DataFrame | None:
+        if self.n_frames == 0:
+            return None
+        self.compact()
+        groups = list(self.groups.values())
+        df = pd.concat([g["frames"][0] for g in groups], ignore_index=True)
+        docs = [d for g in groups for d in g["docs"]]
+        pos = [p for g in groups for p in g["pos"]]
+        order = sorted(range(len(docs)), key=lambda i: (docs[i], pos[i]))
+        return df.iloc[order].reset_index(drop=True)
+
+
+class TableWriter:
+    """Append frames to ``<out>/<name>.csv`` (header once) — bytes identical to writing the
+    concatenated frame with :func:`write_table`; optionally one Parquet part per frame."""
+
+    def __init__(self, out: Path, name: str, parquet_dir: Path | None = None):
+        self.path = out / f"{name}.csv"
+        self.tmp = out / f".{name}.csv.tmp"
+        self.fh = open(self.tmp, "w", encoding="utf-8", newline="")
+        self.header = True
+        self.rows = 0
+        self.parquet = parquet_dir / name if parquet_dir is not None else None
+        self.part = 0
+        if self.parquet is not None:
+            shutil.rmtree(self.parquet, ignore_errors=True)
+            self.parquet.mkdir(parents=True)
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.header or len(df):
+            df.to_csv(self.fh, index=False, header=self.header, lineterminator="\n")
+            self.header = False
+        self.rows += len(df)
+        if self.parquet is not None and (len(df) or self.part == 0):
+            write_parquet(df, self.parquet / f"part-{self.part:05d}.parquet")
+            self.part += 1
+
+    def close(self) -> None:
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.fh.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    """Parquet copy of a table (pyarrow). Object columns mixing types (e.g. a round number
+    that is ``1`` or ``"1|2"``) are written as strings; the CSV stays the reference."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == object:
+            kinds = {type(v) for v in df[c] if v is not None and not (isinstance(v, float) and pd.isna(v))
+                     and v is not pd.NA}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, bool, int, float}):
+                df[c] = [None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v)
+                         for v in df[c]]
+    df.to_parquet(path, index=False)
+    return path
+
+
+def _progress(total_bytes: int, n_files: int, enabled: bool | None):
+    from .progress import progress_enabled
+
+    if not progress_enabled(enabled):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total_bytes, desc="build", unit="B", unit_scale=True, unit_divisor=1024,
+                file=sys.stderr, dynamic_ncols=True, postfix={"files": f"0/{n_files}"})
+
+
+def _local_runner(batches: list[list[str]], cfg: BatchConfig, **_) -> Iterator[list[dict]]:
+    for b in batches:
+        yield process_batch(b, cfg)
+
+
 def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = True,
-          progress: bool | None = None, log=print) -> dict[str, pd.DataFrame]:
-    """Run ``stages`` (default: all) on the articles in ``raw``; write tables to ``out``."""
-    stages = list(STAGES) if stages is None else stages
+          progress: bool | None = None, log=print, *, engine: str = "local",
+          cache: Path | str | bool | None = None, clear: bool = False, scheduler: str | None = None,
+          workers: int | None = None, batch_mb: float = DEFAULT_BATCH_MB,
+          batch_files: int = DEFAULT_BATCH_FILES, parquet: bool | None = None,
+          return_tables: bool = True, timings: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Run ``stages`` (default: all) on the articles in ``raw``; write tables to ``out``.
+
+    ``cache``: a directory, ``True`` for ``<out>/.cache``, or ``None``/``False`` for none;
+    ``clear``: empty the cache first. ``engine``: ``"local"`` or ``"dask"`` (``scheduler``:
+    address of a running ``dask.distributed`` scheduler; else a ``LocalCluster`` with
+    ``workers`` processes). ``parquet`` (default: on for Dask) also writes
+    ``<out>/parquet/<table>/part-*.parquet``. ``return_tables=False`` keeps memory bounded
+    (the tables are only written); otherwise every table is returned as today.
+    """
+    t_start = time.perf_counter()
+    stages = list(STAGES) if stages is None else list(stages)
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
         raise ValueError(f"unknown stage(s) {unknown}; known: {list(STAGES)}")
-    out = Path(out)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; known: {list(ENGINES)}")
+    raw, out = Path(raw), Path(out)
+    files = ingest_mod.list_inputs(raw)
+    if verify:
+        ingest_mod.verify_checksums(raw, files)
     out.mkdir(parents=True, exist_ok=True)
-    tables = ingest_mod.ingest(Path(raw), verify=verify, progress=progress)
-    texts = tables.pop("_texts")
-    counts = ingest_mod.reconcile(Path(raw), tables)
+    streamed, whole = split_stages(stages)
+    version = code_version(stages)
+    cache_dir = None
+    if cache is True:
+        cache = out / ".cache"
+    if cache:
+        cache_dir = Path(cache)
+        if clear:
+            clear_cache(cache_dir)
+        c = Cache(cache_dir, version)
+        c.prune_other_versions()
+        cache_dir = str(cache_dir.resolve())
+    elif clear and (out / ".cache").exists():
+        clear_cache(out / ".cache")
+    overrides = ingest_mod.load_overrides()
+    cfg = BatchConfig(streamed=streamed, overrides=overrides, cache_dir=cache_dir, version=version)
+    batches = make_batches(files, batch_mb, batch_files)
+    parquet = (engine == "dask") if parquet is None else parquet
+    parquet_dir = out / "parquet" if parquet else None
+    keep_full = return_tables or bool(whole)
+
+    if engine == "dask":
+        from . import engine_dask
+
+        runner = engine_dask.run_batches
+    else:
+        runner = _local_runner
+
+    writers = {n: TableWriter(out, n, parquet_dir) for n in INGEST_TABLES}
+    adapters = {s: stage_adapter(s) for s in streamed}
+    accs = {s: {p: PartAccumulator(adapters[s].keep_empty) for p in adapters[s].parts} for s in streamed}
+    full: dict[str, list[pd.DataFrame]] = {n: [] for n in INGEST_TABLES}
+    seen: dict[str, str] = {}
+    file_keys: list[str] = []  # name + sha256 of every file, in order (corpus-level cache key)
+    merged_new: dict[str, dict] = {}
+    ingested_rows: list[str] = []  # documents.source_file, one per document row
+    quarantined: list[str] = []
+    doc_ids: set[str] = set()
+    n_sent = n_done = n_cached = 0
+    bar = _progress(sum(f.stat().st_size for f in files), len(files), progress)
+    t_batches = time.perf_counter()
+    try:
+        for results in runner(batches, cfg, scheduler=scheduler, workers=workers, log=log):
+            docs, sents, rems, quar = [], [], [], []
+            nbytes = 0
+            for res in results:
+                nbytes += res["n_bytes"]
+                file_keys.append(f"{res['name']}|{res['sha256']}")
+                n_cached += bool(res.get("cached"))
+                q = res["quarantine"]
+                if q is None and res["dedup_key"] in seen:
+                    q = {"source_file": res["name"], "sha256": res["sha256"], "reason": "duplicate",
+                         "detail": f"same article text as {seen[res['dedup_key']]}"}
+                if q is not None:
+                    quar.append(q)
+                    quarantined.append(res["name"])
+                    continue
+                seen[res["dedup_key"]] = res["name"]
+                docs += res["docs"]
+                sents += res["sents"]
+                rems += res["rems"]
+                for doc_id, text in res["texts"].items():
+                    p = out / "texts" / f"{doc_id}.txt"
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    p.write_text(text, encoding="utf-8", newline="")
+                for s, parts in res["stages"].items():
+                    for p, items in parts.items():
+                        for doc_id, df in items:
+                            accs[s][p].add(doc_id, df)
+            frames = {
+                "documents": ingest_mod._frame(docs, ingest_mod.DOCUMENT_COLUMNS, ["source_file", "segment", "doc_id"]),
+                "sentences": ingest_mod._frame(sents, ingest_mod.SENTENCE_COLUMNS, None),
+                "removed": ingest_mod._frame(rems, ingest_mod.REMOVED_COLUMNS, None),
+                "quarantine": ingest_mod._frame(quar, ingest_mod.QUARANTINE_COLUMNS, ["source_file"]),
+            }
+            if len(overrides) and len(frames["documents"]):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    frames["documents"] = ingest_mod.apply_overrides(frames["documents"], overrides)
+            for n, df in frames.items():
+                writers[n].write(df)
+                if keep_full:
+                    full[n].append(df)
+            ingested_rows += list(frames["documents"]["source_file"])
+            doc_ids.update(frames["documents"]["doc_id"])
+            n_sent += len(frames["sentences"])
+            for s in accs.values():
+                for a in s.values():
+                    a.compact()
+            n_done += len(results)
+            if bar is not None:
+                bar.update(nbytes)
+                bar.set_postfix(files=f"{n_done}/{len(files)}", cached=n_cached, refresh=False)
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    for w in writers.values():
+        w.close()
+    t_merge = time.perf_counter()
+    if len(overrides):
+        unknown_ov = sorted(set(overrides["doc_id"]) - doc_ids)
+        if unknown_ov:
+            warnings.warn(f"overrides for doc_id(s) not in this corpus ignored: {unknown_ov}", stacklevel=2)
+    counts = ingest_mod.reconcile(raw, {
+        "documents": pd.DataFrame({"source_file": ingested_rows}),
+        "quarantine": pd.DataFrame({"source_file": quarantined}),
+        "sentences": pd.DataFrame(index=pd.RangeIndex(n_sent)),
+    })
     log(f"ingest: {counts['files']} files -> {counts['ingested']} ingested "
         f"({counts['documents']} documents, {counts['sentences']} sentences), "
         f"{counts['quarantined']} quarantined")
-    if texts:
-        for doc_id, text in sorted(texts.items()):
-            p = out / "texts" / f"{doc_id}.txt"
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text, encoding="utf-8", newline="")
+
+    # the cross-document results depend only on every file's result: when no file changed
+    # (same names, bytes and code version) they are read from the cache too
+    merged_cached = None
+    corpus_key = None
+    if cache_dir and streamed and not whole:
+        corpus_key = hashlib.sha256("\n".join([version] + file_keys).encode()).hexdigest()
+        merged_cached = Cache(Path(cache_dir), version).get("merged-" + corpus_key)
+
+    tables: dict[str, pd.DataFrame] = {}
+    if keep_full:
+        tables = {n: (pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0]) for n, fs in full.items()}
+        full.clear()
+    # cross-document steps of the streamed stages, then whole-table stages
     for name in stages:
         if name == "ingest":
             continue
-        mod = importlib.import_module(STAGES[name])
-        new = mod.run_stage(tables)
+        if name in accs and merged_cached is not None:
+            new = merged_cached[name]
+        elif name in accs:
+            parts = {p: a.result() for p, a in accs[name].items()}
+            new = adapters[name].merge(parts, tables)
+            if corpus_key is not None:
+                merged_new[name] = new
+        else:
+            mod = importlib.import_module(STAGES[name])
+            new = mod.run_stage(tables)
         tables.update(new)
         log(f"{name}: " + ", ".join(f"{k} {len(v)}" for k, v in new.items()))
-    for name, df in tables.items():
-        write_table(df, out / f"{name}.csv")
-    return tables
+        for k, v in new.items():
+            write_table(v, out / f"{k}.csv")
+            if parquet_dir is not None:
+                shutil.rmtree(parquet_dir / k, ignore_errors=True)
+                write_parquet(v, parquet_dir / k / "part-00000.parquet")
+    if corpus_key is not None and merged_cached is None:
+        Cache(Path(cache_dir), version).put("merged-" + corpus_key, merged_new)
+    t_end = time.perf_counter()
+    if timings is not None:
+        timings.update({"setup": t_batches - t_start, "batches": t_merge - t_batches,
+                        "merge": t_end - t_merge, "total": t_end - t_start,
+                        "merge_cached": merged_cached is not None,
+                        "files": len(files), "cached": n_cached, "batches_n": len(batches)})
+    return tables if return_tables else {}

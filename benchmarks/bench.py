@@ -1,0 +1,361 @@
+"""Benchmark the build engine (and optionally the report) and write BENCHMARKS.md.
+
+    .venv/bin/python benchmarks/bench.py --size 10MB            # quick
+    .venv/bin/python benchmarks/bench.py --size 10MB --size 100MB --report
+    .venv/bin/python benchmarks/bench.py --size 1GB             # full (hours on 2 cores)
+
+For each size a synthetic corpus is generated deterministically (``benchmarks/corpus.py``,
+seeded) under ``--work`` (default ``build/bench``) and reused by later runs. Every
+measurement runs as a subprocess; peak RSS is read from ``os.wait4`` (the largest single
+process of the tree: ``ru_maxrss``) and by sampling the process tree with psutil (sum
+over the build and its Dask workers). Measured, in the same run:
+
+* floor: read + decode + normalise + sentence split (``benchmarks/floor.py``);
+* full pipeline, in-process engine, no cache (every stage);
+* full pipeline, ``--engine dask --workers 2``, no cache;
+* cached rebuild of the unchanged corpus, and a rebuild after adding one file;
+* with ``--report``: ``make report`` on the warm venv against executing four trivial
+  notebooks (import pandas and matplotlib, save one figure) with the same nbconvert call.
+
+Results accumulate in ``benchmarks/results.json`` (one entry per size and measurement;
+a new run replaces the entries it measures) and BENCHMARKS.md is regenerated from them
+plus ``benchmarks/notes.md`` (profiles, before/after).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402
+
+PY = sys.executable
+RESULTS = HERE / "results.json"
+NOTES = HERE / "notes.md"
+OUT_MD = ROOT / "BENCHMARKS.md"
+
+TARGETS = {
+    "per_core": 2.0,        # full pipeline MB/s per core
+    "floor_ratio": 8.0,     # full pipeline within 8x the floor
+    "dask_speedup": 1.6,    # dask on 2 workers vs in-process (1 GB corpus)
+    "report_ratio": 2.0,    # make report within 2x four trivial notebooks
+    "rss_flat": 1.5,        # peak RSS 10 MB vs 1 GB within 1.5x
+}
+
+
+def run(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> dict:
+    """Run a command; wall time, exit code, output, peak RSS (max single process via
+    wait4, and peak of the summed RSS of the process tree, sampled every 0.1 s)."""
+    import psutil
+
+    e = dict(os.environ, IRAQKIT_PROGRESS="0", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    if SNAPSHOT.get("path"):
+        e["PYTHONPATH"] = SNAPSHOT["path"]
+        if cwd == ROOT:  # `python -m` puts the working folder first on sys.path
+            cwd = Path(SNAPSHOT["path"])
+    e.update(env or {})
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=e, stdout=out, stderr=err)
+    peak = {"tree": 0}
+    stop = threading.Event()
+
+    def sample():
+        try:
+            proc = psutil.Process(p.pid)
+        except psutil.Error:
+            return
+        while not stop.is_set():
+            try:
+                total = proc.memory_info().rss
+                for c in proc.children(recursive=True):
+                    try:
+                        total += c.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak["tree"] = max(peak["tree"], total)
+            except psutil.Error:
+                return
+            stop.wait(0.1)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    err.seek(0)
+    res = {"cmd": " ".join(map(str, cmd)), "seconds": round(wall, 3), "rc": p.returncode,
+           "maxrss_mb": round(ru.ru_maxrss / 1024, 1), "tree_rss_mb": round(peak["tree"] / 2 ** 20, 1),
+           "stdout": out.read().decode("utf-8", "replace")[-4000:],
+           "stderr": err.read().decode("utf-8", "replace")[-4000:]}
+    if p.returncode != 0:
+        raise SystemExit(f"failed ({p.returncode}): {res['cmd']}\n{res['stderr']}")
+    return res
+
+
+SNAPSHOT: dict = {}
+
+
+def snapshot_code(work: Path) -> str:
+    """Copy iraqkit/ (with a link to data/) under ``work`` and run every measurement of this
+    run against that copy, so edits made to the package while the benchmark runs do not
+    change the code (or the cache key) half-way."""
+    d = work / "snapshot"
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    shutil.copytree(ROOT / "iraqkit", d / "iraqkit", ignore=shutil.ignore_patterns("__pycache__"))
+    (d / "data").symlink_to(ROOT / "data")
+    SNAPSHOT["path"] = str(d)
+    return str(d)
+
+
+def ensure_corpus(work: Path, size: int, seed: int) -> tuple[Path, dict]:
+    d = work / f"corpus-{size}-s{seed}"
+    stamp = d / ".corpus.json"
+    if stamp.exists():
+        return d, json.loads(stamp.read_text())
+    shutil.rmtree(d, ignore_errors=True)
+    info = corpus.generate(d, size, seed)
+    stamp.write_text(json.dumps(info))
+    return d, info
+
+
+def _counts(stdout: str) -> dict:
+    m = re.search(r"ingest: (\d+) files -> (\d+) ingested \((\d+) documents, (\d+) sentences\), (\d+) quarantined",
+                  stdout)
+    if not m:
+        return {}
+    return dict(zip(("files", "ingested", "documents", "sentences", "quarantined"), map(int, m.groups())))
+
+
+def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str]) -> dict:
+    raw, info = ensure_corpus(work, size, seed)
+    mb = info["bytes"] / 2 ** 20
+    res: dict = {"size": size, "mb": round(mb, 2), "corpus": info}
+    print(f"[{size}] corpus {raw}: {info['files']} files, {mb:.1f} MB", flush=True)
+    r = run([PY, str(HERE / "floor.py"), "--raw", str(raw)])
+    f = json.loads(r["stdout"].strip().splitlines()[-1])
+    res["floor"] = {"seconds": r["seconds"], "inner_seconds": round(f["seconds"], 3),
+                    "mb_s": round(mb / r["seconds"], 3), "maxrss_mb": r["maxrss_mb"]}
+    print(f"[{size}] floor {res['floor']}", flush=True)
+    base = [PY, "-m", "iraqkit", "build", "--raw", str(raw), "--no-verify", "--no-progress"]
+    if "local" in engines:
+        # in-process build with an empty cache (the cache write is part of a normal first build),
+        # then the unchanged rebuild and a rebuild with one file added
+        out = work / f"out-local-{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        r = run(base + ["--out", str(out)])
+        c = _counts(r["stdout"])
+        res["local"] = {"seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
+                        "mb_s_core": round(mb / r["seconds"], 4), "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
+                        "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
+                        "log": r["stdout"].strip().splitlines()}
+        print(f"[{size}] local {res['local']['seconds']} s", flush=True)
+        warm = run(base + ["--out", str(out)])
+        added = raw / "zzzz_added_one.txt"
+        shutil.copy(sorted((ROOT / "data" / "raw").iterdir())[0], added)
+        try:
+            plus = run(base + ["--out", str(out)])
+        finally:
+            added.unlink()
+        res["cache"] = {"cold_seconds": r["seconds"], "warm_seconds": warm["seconds"],
+                        "warm_fraction": round(warm["seconds"] / r["seconds"], 4),
+                        "add_one_seconds": plus["seconds"], "warm_maxrss_mb": warm["maxrss_mb"]}
+        run(base + ["--out", str(out)])  # leave the output of the unchanged corpus for the comparison
+        print(f"[{size}] cache {res['cache']}", flush=True)
+    if "dask" in engines:
+        out = work / f"out-dask-{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        r = run(base + ["--out", str(out), "--no-cache", "--engine", "dask", "--workers", str(workers)])
+        c = _counts(r["stdout"])
+        res["dask"] = {"workers": workers, "seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
+                       "mb_s_core": round(mb / r["seconds"] / workers, 4),
+                       "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
+                       "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c}
+        if "local" in engines:
+            a, b = work / f"out-local-{size}", out
+            same = all((a / p.name).read_bytes() == p.read_bytes() for p in sorted(b.glob("*.csv")))
+            res["dask"]["identical_to_local"] = same
+        print(f"[{size}] dask {res['dask']}", flush=True)
+    return res
+
+
+TRIVIAL_NB = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "c1", "metadata": {}, "outputs": [],
+               "source": "import pandas as pd\nimport matplotlib\nmatplotlib.use('Agg')\n"
+                         "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+                         "ax.plot(pd.Series([1, 2, 3]))\nfig.savefig('fig.png')\n"}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def bench_report() -> dict:
+    jupyter = ROOT / ".venv" / "bin" / "jupyter"
+    with tempfile.TemporaryDirectory() as d:
+        nbs = []
+        for i in range(4):
+            p = Path(d) / f"0{i}_trivial.ipynb"
+            p.write_text(json.dumps(TRIVIAL_NB))
+            nbs.append(str(p))
+        loop = " && ".join(f"{jupyter} nbconvert --to notebook --execute --inplace "
+                           f"--ExecutePreprocessor.timeout=900 {nb}" for nb in nbs)
+        floor = run(["bash", "-c", loop], cwd=Path(d))
+    saved = SNAPSHOT.pop("path", None)
+    try:
+        rep = run(["make", "report"])
+    finally:
+        if saved:
+            SNAPSHOT["path"] = saved
+    return {"make_report_seconds": rep["seconds"], "trivial_seconds": floor["seconds"],
+            "ratio": round(rep["seconds"] / floor["seconds"], 2),
+            "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb"))}
+
+
+def machine() -> dict:
+    import psutil
+
+    cpu = platform.processor()
+    try:
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    vers = {}
+    for mod in ("pandas", "numpy", "pyarrow", "dask", "distributed", "tqdm", "psutil"):
+        try:
+            vers[mod] = __import__(mod).__version__
+        except ImportError:
+            vers[mod] = "not installed"
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2 ** 30, 1),
+            "os": platform.platform(), "python": platform.python_version(), "versions": vers}
+
+
+def _fmt_size(n: int) -> str:
+    for unit, k in (("GB", 2 ** 30), ("MB", 2 ** 20), ("KB", 2 ** 10)):
+        if n >= k:
+            return f"{n / k:g} {unit}"
+    return f"{n} B"
+
+
+def write_md(results: dict) -> None:
+    m = results.get("machine", {})
+    sizes = sorted(results.get("sizes", {}).values(), key=lambda r: r["size"])
+    L = ["# Benchmarks", "",
+         "Generated by `benchmarks/bench.py` (do not edit by hand; notes come from `benchmarks/notes.md`).",
+         "Synthetic corpora: `benchmarks/corpus.py` (seeded; real articles of `data/raw` recombined, dates shifted,",
+         "UTF-8 / UTF-8 BOM / UTF-16 / cp1256 / CRLF / HTML, about 4 % broken files).", "",
+         "## Machine", "",
+         f"- CPU: {m.get('cpu')} — {m.get('cores')} cores; RAM {m.get('ram_gb')} GB",
+         f"- OS: {m.get('os')}; Python {m.get('python')}",
+         "- " + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items()),
+         f"- measured: {results.get('when', '')}", "",
+         "## Sizes measured", "",
+         "Only the sizes in this table were run; nothing is extrapolated. "
+         + ("The 1 GB corpus was **not** measured." if not any(r["size"] >= 2 ** 30 for r in sizes) else ""), "",
+         "| corpus | files | floor MB/s | in-process s | in-process MB/s/core | docs/s | × floor | dask(2) s | dask MB/s/core | dask speed-up | peak RSS in-process (MB) | peak RSS dask tree (MB) | dask = in-process |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sizes:
+        fl, lo, dk = r.get("floor", {}), r.get("local", {}), r.get("dask", {})
+        ratio = round(fl["mb_s"] / lo["mb_s"], 1) if lo and fl else ""
+        sp = round(lo["seconds"] / dk["seconds"], 2) if lo and dk else ""
+        L.append(f"| {_fmt_size(r['size'])} ({r['mb']} MB) | {r['corpus']['files']} | {fl.get('mb_s', '')} | "
+                 f"{lo.get('seconds', '')} | {lo.get('mb_s_core', '')} | {lo.get('docs_s', '')} | {ratio} | "
+                 f"{dk.get('seconds', '')} | {dk.get('mb_s_core', '')} | {sp} | {lo.get('maxrss_mb', '')} | "
+                 f"{dk.get('tree_rss_mb', '')} | {dk.get('identical_to_local', '')} |")
+    L += ["", "## Cache (incremental builds)", "",
+          "| corpus | first build with cache (s) | unchanged rebuild (s) | fraction | one file added (s) |",
+          "|---|---|---|---|---|"]
+    for r in sizes:
+        c = r.get("cache")
+        if c:
+            L.append(f"| {_fmt_size(r['size'])} | {c['cold_seconds']} | {c['warm_seconds']} | {c['warm_fraction']} | "
+                     f"{c['add_one_seconds']} |")
+    rep = results.get("report")
+    L += ["", "## Report", ""]
+    if rep:
+        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s; "
+              f"four trivial notebooks (import pandas + matplotlib, save one figure): {rep['trivial_seconds']} s; "
+              f"ratio {rep['ratio']}."]
+    else:
+        L += ["Not measured (run with `--report`)."]
+    # targets
+    L += ["", "## Targets", "", "| target | measured | met? |", "|---|---|---|"]
+    for r in sizes:
+        fl, lo = r.get("floor"), r.get("local")
+        if fl and lo:
+            L.append(f"| full pipeline ≥ {TARGETS['per_core']} MB/s per core ({_fmt_size(r['size'])}) | "
+                     f"{lo['mb_s_core']} | {'yes' if lo['mb_s_core'] >= TARGETS['per_core'] else 'no'} |")
+            ratio = fl["mb_s"] / lo["mb_s"]
+            L.append(f"| full pipeline within {TARGETS['floor_ratio']:g}× the floor ({_fmt_size(r['size'])}) | "
+                     f"{ratio:.1f}× | {'yes' if ratio <= TARGETS['floor_ratio'] else 'no'} |")
+        if r.get("dask") and lo:
+            sp = lo["seconds"] / r["dask"]["seconds"]
+            note = "" if r["size"] >= 2 ** 30 else " (target is for 1 GB; this size only indicative)"
+            L.append(f"| dask 2 workers ≥ {TARGETS['dask_speedup']}× in-process ({_fmt_size(r['size'])}){note} | "
+                     f"{sp:.2f}× | {'yes' if sp >= TARGETS['dask_speedup'] else 'no'} |")
+    if rep:
+        L.append(f"| make report within {TARGETS['report_ratio']:g}× trivial notebooks | {rep['ratio']}× | "
+                 f"{'yes' if rep['ratio'] <= TARGETS['report_ratio'] else 'no'} |")
+    rss = [(r["size"], r["local"]["maxrss_mb"]) for r in sizes if r.get("local")]
+    if len(rss) >= 2:
+        (s0, a), (s1, b) = rss[0], rss[-1]
+        flat = b / a
+        L.append(f"| peak RSS flat in corpus size ({_fmt_size(s0)} vs {_fmt_size(s1)}; target is 10 MB vs 1 GB) | "
+                 f"{a} → {b} MB ({flat:.2f}×) | {'yes' if flat <= TARGETS['rss_flat'] else 'no'} |")
+    if NOTES.exists():
+        L += ["", NOTES.read_text(encoding="utf-8").rstrip()]
+    OUT_MD.write_text("\n".join(L) + "\n", encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", action="append", help="corpus size, e.g. 10MB, 100MB, 1GB (repeatable; default 10MB)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--engines", default="local,dask")
+    ap.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
+    ap.add_argument("--report", action="store_true", help="also time `make report` against trivial notebooks")
+    ap.add_argument("--md-only", action="store_true", help="only regenerate BENCHMARKS.md from results.json")
+    a = ap.parse_args(argv)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if not a.md_only:
+        a.work.mkdir(parents=True, exist_ok=True)
+        snapshot_code(a.work)
+        results["machine"] = machine()
+        results["when"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        results.setdefault("sizes", {})
+        for s in a.size or ["10MB"]:
+            size = corpus.parse_size(s)
+            results["sizes"][str(size)] = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","))
+            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+            write_md(results)
+        if a.report:
+            results["report"] = bench_report()
+            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    write_md(results)
+    print(f"wrote {OUT_MD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

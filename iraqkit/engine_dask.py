@@ -1,0 +1,68 @@
+"""Dask engine: the batches of :func:`iraqkit.pipeline.process_batch` as Dask tasks.
+
+Imported only for ``--engine dask`` (dask and distributed are not needed otherwise).
+Without ``scheduler`` a ``LocalCluster`` of ``workers`` single-threaded processes is
+started for the build and closed after it; with ``scheduler`` (``tcp://host:8786``) the
+tasks go to that running cluster — its workers must have the same iraqkit installed and,
+when a cache is used, see the cache directory at the same path (else pass ``--no-cache``).
+
+Results come back in batch order (the driver needs file order for duplicates and for the
+CSV row order); at most ``window`` tasks are in flight so memory stays bounded.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Iterator
+
+from .pipeline import BatchConfig, process_batch
+
+
+def _client(scheduler: str | None, workers: int | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ValueError("--engine dask needs dask and distributed: pip install 'dask[dataframe]' distributed "
+                         "pyarrow (see constraints.txt for the pinned versions)") from e
+    if scheduler:
+        return Client(scheduler), None
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=40)
+    return Client(cluster), cluster
+
+
+def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | None = None,
+                workers: int | None = None, window: int | None = None, log=print, client=None,
+                **_) -> Iterator[list[dict]]:
+    """Yield the result of every batch, in batch order."""
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = _client(scheduler, workers)
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+        window = window or 2 * n_workers + 2
+        cfg_f = client.scatter(cfg, broadcast=True)
+        pending: deque = deque()
+        it = iter(enumerate(batches))
+        for i, b in it:
+            pending.append(client.submit(process_batch, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
+                                         pure=False))
+            if len(pending) >= window:
+                break
+        while pending:
+            fut = pending.popleft()
+            res = fut.result()
+            fut.release()
+            nxt = next(it, None)
+            if nxt is not None:
+                i, b = nxt
+                pending.append(client.submit(process_batch, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
+                                             pure=False))
+            yield res
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
