@@ -1389,6 +1389,32 @@ def _num(v):
     return v
 
 
+def _candidate_pairs(recs: list[dict], inc: list[int]) -> list[tuple[int, int]]:
+    """Incident pairs that can be compatible, found without comparing every pair: pairs that
+    share a named victim, and pairs whose day/period windows lie within a day of each other
+    (a sweep over windows sorted by start). A superset of the pairs :func:`_compatible`
+    accepts, in ascending order, so merging stays exactly as with all pairs."""
+    pairs: set[tuple[int, int]] = set()
+    by_victim: dict[str, list[int]] = {}
+    windows = []
+    for i in inc:
+        r = recs[i]
+        for v in set(str(r.get("victims") or "").split("|")) - {""}:
+            by_victim.setdefault(v, []).append(i)
+        d = _to_date(r.get("date_start"))
+        if d is not None and r.get("date_precision") in ("day", "period"):
+            windows.append((d, _to_date(r.get("date_end")) or d, i))
+    for ids in by_victim.values():
+        pairs.update((x, y) for k, x in enumerate(ids) for y in ids[k + 1:])
+    windows.sort()
+    for k, (d, e, i) in enumerate(windows):
+        for d2, _e2, j in windows[k + 1:]:
+            if (d2 - e).days > 1:
+                break
+            pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
+
+
 def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Merge incident rows that tell the same event; return (attacks, events_sources).
 
@@ -1419,13 +1445,11 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return i
 
     inc = [i for i, r in enumerate(recs) if r["kind"] == "incident"]
-    for x in range(len(inc)):
-        for y in range(x + 1, len(inc)):
-            i, j = inc[x], inc[y]
-            if _compatible(recs[i], recs[j]):
-                ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
+    for i, j in _candidate_pairs(recs, inc):
+        if _compatible(recs[i], recs[j]):
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
     groups: dict[int, list[int]] = {}
     for i in range(len(recs)):
         groups.setdefault(find(i), []).append(i)

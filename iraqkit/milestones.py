@@ -1460,6 +1460,37 @@ def _topics_ok(a: str, b: str) -> bool:
     return not a or not b or a == b
 
 
+def _cluster_candidate_pairs(clusters: list[dict]) -> list[tuple[int, int]]:
+    """The pairs of clusters that can merge across documents, found without comparing every
+    pair: same kind and series, and either the same round number or stated dates whose
+    intervals (widened by the date tolerance) overlap. A superset of the pairs that
+    :func:`merge_milestones` accepts (it still applies its exact test), in ascending order."""
+    pairs: set[tuple[int, int]] = set()
+    tol = dt.timedelta(days=DATE_TOLERANCE_DAYS)
+    blocks: dict[tuple, list[int]] = {}
+    for i, c in enumerate(clusters):
+        blocks.setdefault((c["kind"], c["series"]), []).append(i)
+    for members in blocks.values():
+        by_round: dict[int, list[int]] = {}
+        spans = []
+        for i in members:
+            c = clusters[i]
+            if c["round"] is not None:
+                by_round.setdefault(c["round"], []).append(i)
+            bounds = [b for b in (_bounds(*d) for d in c["dates"]) if b is not None]
+            if bounds:
+                spans.append((min(b[0] for b in bounds) - tol, max(b[1] for b in bounds) + tol, i))
+        for ids in by_round.values():
+            pairs.update((x, y) for k, x in enumerate(ids) for y in ids[k + 1:])
+        spans.sort()
+        for k, (s0, e0, i) in enumerate(spans):
+            for s1, _e1, j in spans[k + 1:]:
+                if s1 > e0:
+                    break
+                pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
+
+
 def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Cluster milestone mentions into milestones.
 
@@ -1551,18 +1582,17 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             x = parent[x]
         return x
 
-    for a in range(len(clusters)):
-        for b in range(a + 1, len(clusters)):
-            ca, cb = clusters[a], clusters[b]
-            if ca["kind"] != cb["kind"] or ca["series"] != cb["series"] or ca["docs"] & cb["docs"]:
-                continue
-            same = False
-            if ca["round"] is not None and cb["round"] is not None:
-                same = ca["round"] == cb["round"]
-            elif ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"]):
-                same = any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"])
-            if same:
-                parent[find(b)] = find(a)
+    for a, b in _cluster_candidate_pairs(clusters):
+        ca, cb = clusters[a], clusters[b]
+        if ca["docs"] & cb["docs"]:
+            continue
+        if ca["round"] is not None and cb["round"] is not None:
+            same = ca["round"] == cb["round"]
+        else:
+            same = bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
+                        and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
+        if same:
+            parent[find(b)] = find(a)
     groups: dict[int, list[int]] = {}
     for i in range(len(clusters)):
         groups.setdefault(find(i), []).append(i)
