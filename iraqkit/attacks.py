@@ -1390,10 +1390,12 @@ def _num(v):
 
 
 def _candidate_pairs(recs: list[dict], inc: list[int]) -> list[tuple[int, int]]:
-    """Incident pairs that can be compatible, found without comparing every pair: pairs that
-    share a named victim, and pairs whose day/period windows lie within a day of each other
-    (a sweep over windows sorted by start). A superset of the pairs :func:`_compatible`
-    accepts, in ascending order, so merging stays exactly as with all pairs."""
+    """Incident pairs that can be compatible, found without comparing every pair: incidents
+    that share a named victim (always compatible, so each is chained to the next one with that
+    victim: the same groups as linking every pair), and pairs whose day/period windows lie
+    within a day of each other (a sweep over windows sorted by start). Every compatible pair
+    is connected through these, and :func:`_compatible` still checks each, so merging stays
+    exactly as with all pairs."""
     pairs: set[tuple[int, int]] = set()
     by_victim: dict[str, list[int]] = {}
     windows = []
@@ -1405,7 +1407,7 @@ def _candidate_pairs(recs: list[dict], inc: list[int]) -> list[tuple[int, int]]:
         if d is not None and r.get("date_precision") in ("day", "period"):
             windows.append((d, _to_date(r.get("date_end")) or d, i))
     for ids in by_victim.values():
-        pairs.update((x, y) for k, x in enumerate(ids) for y in ids[k + 1:])
+        pairs.update(zip(ids, ids[1:]))
     windows.sort()
     for k, (d, e, i) in enumerate(windows):
         for d2, _e2, j in windows[k + 1:]:

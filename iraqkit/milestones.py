@@ -1462,9 +1462,10 @@ def _topics_ok(a: str, b: str) -> bool:
 
 def _cluster_candidate_pairs(clusters: list[dict]) -> list[tuple[int, int]]:
     """The pairs of clusters that can merge across documents, found without comparing every
-    pair: same kind and series, and either the same round number or stated dates whose
-    intervals (widened by the date tolerance) overlap. A superset of the pairs that
-    :func:`merge_milestones` accepts (it still applies its exact test), in ascending order."""
+    pair: same kind and series, and either the same round number (each cluster linked to one
+    cluster of another document with that round: the same groups as all pairs, since such pairs
+    always merge) or stated dates whose intervals (widened by the date tolerance) overlap.
+    :func:`merge_milestones` still applies its exact test to each pair; ascending order."""
     pairs: set[tuple[int, int]] = set()
     tol = dt.timedelta(days=DATE_TOLERANCE_DAYS)
     blocks: dict[tuple, list[int]] = {}
@@ -1481,7 +1482,13 @@ def _cluster_candidate_pairs(clusters: list[dict]) -> list[tuple[int, int]]:
             if bounds:
                 spans.append((min(b[0] for b in bounds) - tol, max(b[1] for b in bounds) + tol, i))
         for ids in by_round.values():
-            pairs.update((x, y) for k, x in enumerate(ids) for y in ids[k + 1:])
+            # same round, different documents: always merged; a round told by two or more
+            # documents is one connected group, so chaining every cluster to the first one of
+            # another document gives the same groups as linking every pair
+            for i in ids:
+                other = next((j for j in ids if not clusters[j]["docs"] & clusters[i]["docs"]), None)
+                if other is not None:
+                    pairs.add((min(i, other), max(i, other)))
         spans.sort()
         for k, (s0, e0, i) in enumerate(spans):
             for s1, _e1, j in spans[k + 1:]:
