@@ -402,6 +402,9 @@ def _fallback_time_expressions(text: str, anchor: dt.date | None, anchor_precisi
         s = m.start("pre") if m.group("pre") else m.start("ry")
         add(s, m.end(), ds, de, prec, True, "relative_year")
     for m in rx["year"].finditer(t):
+        nxt = re.match(rf"\s*([{WORD_CHARS}]+)", t[m.end():])
+        if nxt and _is_counted_noun(nxt.group(1)):
+            continue  # "أقل من 2000 جندي": a quantity, not the year 2000
         y = int(m.group("y"))
         ds, de, prec = _interval(y, None, None)
         if m.group("pre") == "نهايه":
@@ -446,6 +449,13 @@ def _to_date(v) -> dt.date | None:
         return a
     except Exception:  # pragma: no cover - defensive
         return None
+
+
+def _is_counted_noun(word: str) -> bool:
+    """Is ``word`` (normalised) a noun that numbers count (جندي، جنود، هجوم، صاروخ…)?"""
+    from .numbers import COUNTED_NOUNS, noun_lemma
+
+    return word in COUNTED_NOUNS or noun_lemma(word) in set(COUNTED_NOUNS.values())
 
 
 def time_expressions(text: str, anchor: dt.date | None, anchor_precision: str = "day") -> list[TimeExpr]:

@@ -605,3 +605,15 @@ def test_contractors_civilians_and_militia_members_are_not_troop_levels():
     assert troops("إن خمسة من أفراد الخدمة الأميركيين واثنين من المتعاقدين أصيبوا في الهجوم.").empty
     # the coalition's own 'عناصر القوات' still count
     assert troops("وستجري مغادرة مئات عناصر القوات بحلول أيلول 2025.")["value"].tolist() == [200]
+
+
+def test_a_four_digit_count_of_soldiers_is_not_a_year():
+    import datetime as dt
+
+    from iraqkit import milestones
+
+    s = ("إن عدد الجنود الأمريكيين في العراق سينخفض من نحو 2500 جندي إلى أقل من ٢٠٠٠ جندي، "
+         "سيتركز معظمهم في أربيل، وذلك بحلول عام 2026.")
+    found = [(t.surface, t.date_start) for t in milestones.time_expressions(s, dt.date(2025, 9, 1), "day")]
+    assert all(d.year != 2000 for _, d in found)
+    assert any(d.year == 2026 for _, d in found)
