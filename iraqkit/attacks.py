@@ -83,6 +83,7 @@ from typing import Iterable
 import pandas as pd
 
 from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
+from .grouping import connected_groups
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
 
@@ -1438,27 +1439,12 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return (pd.DataFrame(columns=ATTACK_COLUMNS), pd.DataFrame(columns=SOURCE_COLUMNS))
     df = df.sort_values(["doc_id", "start", "end", "kind"], kind="mergesort").reset_index(drop=True)
     recs = [{k: (None if _num(v) is None else v) for k, v in r.items()} for r in df.to_dict("records")]
-    parent = list(range(len(recs)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     inc = [i for i, r in enumerate(recs) if r["kind"] == "incident"]
-    for i, j in _candidate_pairs(recs, inc):
-        if _compatible(recs[i], recs[j]):
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(recs)):
-        groups.setdefault(find(i), []).append(i)
+    links = [(i, j) for i, j in _candidate_pairs(recs, inc) if _compatible(recs[i], recs[j])]
     out_rows, src_rows = [], []
     places = load_places().set_index("place_id")
-    for root in sorted(groups):
-        members = [recs[i] for i in groups[root]]
+    for group in connected_groups(len(recs), links):
+        members = [recs[i] for i in group]
         # the evidence shown is the most informative source; the id stays the earliest one's
         best_src = max(members, key=lambda m: (_informative(m), -members.index(m)))
         rep = dict(best_src)

@@ -76,6 +76,7 @@ from typing import Iterable
 import pandas as pd
 
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
+from .grouping import connected_groups
 from .paths import LEXICONS
 
 # ----------------------------------------------------------------------------------------
@@ -1590,32 +1591,19 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             _add(target, i, row)
         clusters += local
 
-    # --- step 2: across documents (union-find)
-    parent = list(range(len(clusters)))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in _cluster_candidate_pairs(clusters):
-        ca, cb = clusters[a], clusters[b]
+    # --- step 2: across documents
+    def same(ca: dict, cb: dict) -> bool:
         if ca["docs"] & cb["docs"]:
-            continue
+            return False
         if ca["round"] is not None and cb["round"] is not None:
-            same = ca["round"] == cb["round"]
-        else:
-            same = bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
-                        and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
-        if same:
-            parent[find(b)] = find(a)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(clusters)):
-        groups.setdefault(find(i), []).append(i)
+            return ca["round"] == cb["round"]
+        return bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
+                    and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
+
+    links = [(a, b) for a, b in _cluster_candidate_pairs(clusters) if same(clusters[a], clusters[b])]
 
     ms_rows, src_rows = [], []
-    for members in groups.values():
+    for members in connected_groups(len(clusters), links):
         idx = sorted({j for c in members for j in clusters[c]["rows"]},
                      key=lambda j: (m.loc[j, "pubkey"], m.loc[j, "doc_id"], m.loc[j, "start"]))
         sub = m.loc[idx]
