@@ -170,9 +170,17 @@ class Gazetteer:
     speech: dict[str, tuple[str, str]] = field(repr=False)   # normalised form -> (lemma, kind)
     stopwords: frozenset[str] = field(repr=False)
     stopwords_light: frozenset[str] = field(repr=False, default=frozenset())
+    #: actor_id -> the actor's row as a plain dict (built once; ``info`` is called per hit)
+    _rows: dict[str, dict[str, str]] = field(repr=False, default_factory=dict)
 
-    def info(self, actor_id: str) -> pd.Series:
-        return self.actors.loc[actor_id]
+    def __post_init__(self) -> None:
+        if not self._rows:
+            self._rows = {str(k): dict(zip(self.actors.columns, (str(v) for v in row)))
+                          for k, row in zip(self.actors.index, self.actors.itertuples(index=False))}
+
+    def info(self, actor_id: str) -> dict[str, str]:
+        """The gazetteer row of ``actor_id`` (column -> value); KeyError when unknown."""
+        return self._rows[actor_id]
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -279,6 +287,15 @@ def _load(path: str | None) -> Gazetteer:
 def load_gazetteer(path: str | Path | None = None) -> Gazetteer:
     """Load and validate ``actors.csv`` + ``actor_roles.csv`` (from ``path`` or the package data)."""
     return _load(str(path) if path else None)
+
+
+def _cue_heads(g: Gazetteer) -> frozenset[str]:
+    """First words of the affiliation and title cues (a token that is none of them starts no cue)."""
+    heads = g.__dict__.get("_cue_heads")
+    if heads is None:
+        heads = frozenset(c.split(" ")[0] for kind in ("affiliation", "title") for c in g.cues.get(kind, ()))
+        g.__dict__["_cue_heads"] = heads
+    return heads
 
 
 # --- matching view ------------------------------------------------------------------------
@@ -559,11 +576,16 @@ class _Doc:
 
     def _cue_at(self, toks, i) -> tuple[str, str, int] | None:
         """(kind, cue, n_tokens) of the longest cue starting at token ``i``."""
+        first = toks[i][0] if i < len(toks) else ""
+        heads = _cue_heads(self.g)
+        w0s = [w for w in dict.fromkeys([first, first[1:] if first[:1] in "وف" else first]) if w in heads]
+        if not w0s:   # no affiliation/title cue starts with this word
+            return None
         for n in (4, 3, 2, 1):
             if i + n > len(toks):
                 continue
             words = [t[0] for t in toks[i:i + n]]
-            for w0 in dict.fromkeys([words[0], re.sub(r"^[وف]", "", words[0])]):
+            for w0 in w0s:
                 phrase = " ".join([w0] + words[1:])
                 for kind in ("affiliation", "title"):
                     if phrase in self.g.cues.get(kind, ()):

@@ -252,6 +252,14 @@ def _tokens(s: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _TOKEN.finditer(s)]
 
 
+@lru_cache(maxsize=4096)
+def _word_tokens(s: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """(spans, words) of the word tokens of ``s``; cached, since every matcher of every stage
+    scans the same normalised sentence."""
+    spans = tuple((m.start(), m.end()) for m in _TOKEN.finditer(s))
+    return spans, tuple(s[a:b] for a, b in spans)
+
+
 class TermMatcher:
     """Find many terms at once, longest match first, clitics allowed.
 
@@ -326,20 +334,19 @@ class TermMatcher:
 
     def _candidates(self, text: str) -> list[tuple[int, int, int, str, int]]:
         """(match start incl. clitic, end, rank, term, clitic length) for the best term at each word."""
-        toks = _tokens(text)
+        toks, words = _word_tokens(text)
+        index = self._index
         out = []
-        for i, (a, b) in enumerate(toks):
-            cands = self._index.get(text[a:b])
-            if not cands:
-                continue
-            for rank, term, pre, rest in cands:
+        for i in [i for i, w in enumerate(words) if w in index]:
+            a, b = toks[i]
+            for rank, term, pre, rest in index[words[i]]:
                 end, ok = b, True
                 for j, word in enumerate(rest, start=1):
                     if i + j >= len(toks):
                         ok = False
                         break
                     a2, b2 = toks[i + j]
-                    if a2 != end + 1 or text[end] != " " or text[a2:b2] != word:
+                    if a2 != end + 1 or text[end] != " " or words[i + j] != word:
                         ok = False
                         break
                     end = b2

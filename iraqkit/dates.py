@@ -422,10 +422,23 @@ class _Cand:
     f: dict
 
 
+#: forms whose pattern cannot match without an ASCII digit (a year, a day number) or
+#: without a Latin letter (an English month name): skipped on text without one
+_NEEDS_DIGIT = frozenset({"iso8601", "ymd", "dmy", "rfc2822", "en_mdy", "en_dmy", "en_my",
+                          "day_range", "day_month", "year", "month_year"})
+_NEEDS_LATIN = frozenset({"rfc2822", "en_mdy", "en_dmy", "en_my"})
+_ANY_DIGIT = re.compile(r"\d")
+_ANY_LATIN = re.compile(r"[a-z]")
+
+
 def _candidates(nt: Normalized) -> list[_Cand]:
     t = nt.text
     out: list[_Cand] = []
+    digit = _ANY_DIGIT.search(t) is not None
+    latin = _ANY_LATIN.search(t) is not None
     for form, rx, prio in _P:
+        if (not digit and form in _NEEDS_DIGIT) or (not latin and form in _NEEDS_LATIN):
+            continue
         for m in rx.finditer(t):
             c = _build(form, m, nt)
             if c is not None:

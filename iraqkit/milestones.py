@@ -545,12 +545,10 @@ def _words_value(words: list[str]) -> int | None:
     return value or None
 
 
-def _fallback_quantities(text: str) -> list[Qty]:
-    """'نحو 2500 جندي', '5 آلاف جندي', '150 ألف جندياً', 'مئات العسكريين', and figures in
-    words: 'نحو ألفين وخمسمائة عسكري', 'ثلاثة آلاف جندي' (ADAPTER)."""
-    lex = load_lexicon()
-    nt = normalize(text)
-    t = nt.text
+@lru_cache(maxsize=1)
+def _fallback_quantity_regex() -> tuple[re.Pattern, dict[str, str], dict[str, str], re.Pattern]:
+    """(pattern, qualifier values, vague-amount values, qualifier-clitic pattern) of
+    :func:`_fallback_quantities`, built once from the troop-term lexicon."""
     nouns = _alt(norm(a) for a in _troop_aliases("noun"))
     quals = {norm(a): v for a, v in _troop_alias_values("qualifier")}
     vague = {norm(a): v for a, v in _troop_alias_values("vague")}
@@ -562,11 +560,20 @@ def _fallback_quantities(text: str) -> list[Qty]:
         rf"|(?P<words>{wd}(?:\s+و?{wd}){{0,4}})"
         rf"|(?P<vague>{_alt(vague)}))\s+(?:من\s+)?(?P<noun>(?:ال)?(?:{nouns})){_E}"
     )
+    return rx, quals, vague, re.compile(r"^[وف]?[بل]?(?=" + qalt + ")")
+
+
+def _fallback_quantities(text: str) -> list[Qty]:
+    """'نحو 2500 جندي', '5 آلاف جندي', '150 ألف جندياً', 'مئات العسكريين', and figures in
+    words: 'نحو ألفين وخمسمائة عسكري', 'ثلاثة آلاف جندي' (ADAPTER)."""
+    nt = normalize(text)
+    t = nt.text
+    rx, quals, vague, q_prefix = _fallback_quantity_regex()
     out: list[Qty] = []
     for m in rx.finditer(t):
         q = ""
         if m.group("q"):
-            qw = re.sub(r"^[وف]?[بل]?(?=" + qalt + ")", "", m.group("q"))
+            qw = q_prefix.sub("", m.group("q"))
             q = quals.get(qw, quals.get(m.group("q"), ""))
         if m.group("vague"):
             lo, hi = vague[m.group("vague")].split("-")
@@ -686,10 +693,17 @@ def _matches(matcher: TermMatcher, text: str, nt: Normalized | None = None):
     return list(matcher.finditer_normalized(nt or normalize(text)))
 
 
+@lru_cache(maxsize=None)
+def _stem_regex(stem: str) -> re.Pattern:
+    return re.compile(rf"{_B}(?:[وفبلك]{{0,3}}(?:ال)?)?{re.escape(stem)}")
+
+
 def _stem_hits(text_norm: str, stems: list[str]) -> list[tuple[int, str]]:
     hits = []
     for s in stems:
-        for m in re.finditer(rf"{_B}(?:[وفبلك]{{0,3}}(?:ال)?)?{re.escape(s)}", text_norm):
+        if s not in text_norm:   # the stem must occur verbatim for the pattern to match
+            continue
+        for m in _stem_regex(s).finditer(text_norm):
             hits.append((m.start(), s))
     return hits
 
@@ -756,18 +770,24 @@ def _has_class(role: str, text: str, s: int | None = None, e: int | None = None)
     return hits
 
 
+@lru_cache(maxsize=1)
+def _meeting_regexes() -> tuple[re.Pattern, re.Pattern]:
+    meet = _alt(norm(a) for a in _class_aliases("meeting"))
+    return re.compile(rf"(?:{meet})\S*\s+(?:\S+\s+){{0,3}}(?:في\s*|ب)?$"), re.compile(rf"(?:{meet})")
+
+
 def _format(text: str) -> str:
     lex = load_lexicon()
     for fmt in ("virtual", "in person"):
         if any(True for _ in lex.formats[fmt].finditer(text)):
             return fmt
     nt = normalize(text)
-    meet = _alt(norm(a) for a in _class_aliases("meeting"))
+    meet_near, meet = _meeting_regexes()
     for p in lex.places.finditer_normalized(nt):
         # 'عقد بواشنطن', 'اجتماعاتها في بغداد': a meeting word shortly before the place
         pn = len(normalize(text[:p.start]).text)
         window = nt.text[max(0, pn - 30):pn + 2]
-        if re.search(rf"(?:{meet})\S*\s+(?:\S+\s+){{0,3}}(?:في\s*|ب)?$", window) or re.search(rf"(?:{meet})", window):
+        if meet_near.search(window) or meet.search(window):
             return "in person"
     return ""
 
@@ -1291,25 +1311,34 @@ def _resolve_topicless(m: pd.DataFrame) -> pd.DataFrame:
     it and take its topic); otherwise they are dropped."""
     if m.empty:
         return m
+    kinds, topics, starts = list(m["kind"]), list(m["topic"]), list(m["start"])
     keep = []
-    for i, row in m.iterrows():
-        if row["kind"] in ("agreement", "announcement") and not row["topic"]:
-            same = m[(m["kind"] == row["kind"]) & (m["topic"] != "")]
-            if same.empty:
+    for i in range(len(m)):
+        if kinds[i] in ("agreement", "announcement") and not topics[i]:
+            # nearest topic-bearing mention of the same kind (the first one on a tie); a
+            # topic filled in here counts for later rows, as it did row by row in pandas
+            same = [j for j in range(len(m)) if kinds[j] == kinds[i] and topics[j] != ""]
+            if not same:
                 continue
-            # nearest topic-bearing mention of the same kind
-            j = (same["start"] - row["start"]).abs().idxmin()
-            m.at[i, "topic"] = same.at[j, "topic"]
+            j = min(same, key=lambda j: (abs(starts[j] - starts[i]), j))
+            topics[i] = topics[j]
         keep.append(i)
-    return m.loc[keep]
+    m = m.copy()
+    m["topic"] = topics
+    return m.iloc[keep]
 
 
 # ----------------------------------------------------------------------------------------
 # troop levels
 # ----------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _noun_units() -> dict[str, str]:
+    return {norm(a): v for a, v in _troop_alias_values("noun")}
+
+
 def _troop_levels(doc_id, sid, s0, text, anchor, aprec, pub) -> list[dict]:
     lex = load_lexicon()
-    noun_units = {norm(a): v for a, v in _troop_alias_values("noun")}
+    noun_units = _noun_units()
     out = []
     qs = quantities(text)
     if not qs:
