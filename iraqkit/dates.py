@@ -1257,7 +1257,11 @@ def _constraints(text: str, skip: tuple[int, int] | None = None) -> list[_Constr
     return cons
 
 
-def _score(cons: list[_Constraint], c: _dt.date) -> tuple[int, float]:
+def _score(cons: list[_Constraint], c: _dt.date, below: tuple[int, float] | None = None
+           ) -> tuple[int, float] | None:
+    """(hard constraints failed, weight of soft ones failed) for the date ``c``. With
+    ``below``, ``None`` as soon as the score cannot end below it (the partial score only
+    grows: every weight is positive), which spares checking the remaining constraints."""
     hard = soft = 0
     for k in cons:
         if not k.check(c):
@@ -1265,6 +1269,8 @@ def _score(cons: list[_Constraint], c: _dt.date) -> tuple[int, float]:
                 hard += 1
             else:
                 soft += k.weight
+            if below is not None and (hard, soft) >= below:
+                return None
     return hard, soft
 
 
@@ -1323,8 +1329,8 @@ def infer_publication_date(text: str, header_end: int | None = None) -> Publicat
     best = None
     for i in range(0, 366 * 3):
         c = lo + _dt.timedelta(days=i)
-        sc = _score(cons, c)
-        if best is None or sc < best[0]:
+        sc = _score(cons, c, None if best is None else best[0])
+        if sc is not None and (best is None or sc < best[0]):
             best = (sc, c)
             if sc == (0, 0):
                 break

@@ -958,10 +958,13 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
     lex = load_lexicon()
     nt = normalize(text)
     trig = [m for m in lex.triggers.finditer_normalized(nt) if not m.key.startswith("exclude")]
+    deadline_marks = _has_class("deadline", text)
+    until_marks = _has_class("until", text)
+    if not trig and not deadline_marks and not until_marks and not _round_phrases(text, nt):
+        return []   # nothing below can yield a mention without one of these
     tes = time_expressions(text, anchor, anchor_precision)
     quotes = _quote_regions(text)
     topic = _topic(text)
-    deadline_marks = _has_class("deadline", text)
     planned_marks = _has_class("planned", text)
     demand_marks = _has_class("demand", text)
     meeting_marks = _has_class("meeting", text)
@@ -969,7 +972,6 @@ def analyse_sentence(text: str, anchor: dt.date | None, anchor_precision: str = 
 
     # deadlines: a deadline marker directly followed by a date, about a known topic
     used: set[int] = set()
-    until_marks = _has_class("until", text)
     for dm in until_marks:
         for i, te in enumerate(tes):
             if i in used:
