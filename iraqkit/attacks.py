@@ -76,6 +76,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
@@ -160,6 +161,13 @@ def load_places() -> pd.DataFrame:
     df["latitude"] = df["latitude"].astype(float)
     df["longitude"] = df["longitude"].astype(float)
     return df
+
+
+@lru_cache(maxsize=None)
+def _place_info() -> dict[str, dict]:
+    """place_id -> the gazetteer row (column -> value): a dict look-up per place, no pandas."""
+    df = load_places()
+    return {str(r["place_id"]): r for r in df.to_dict("records")}
 
 
 @lru_cache(maxsize=None)
@@ -421,22 +429,22 @@ def _places(nt: Normalized, toks: list[_Tok]) -> list[_Place]:
 def _best_place(places: list[_Place], pos: int) -> tuple[_Place | None, list[str]]:
     if not places:
         return None, []
-    info = load_places().set_index("place_id")
+    info = _place_info()
 
     def key(p: _Place):
         after = p.start >= pos
         first = 0 if (p.locative and after) else 1 if p.locative else 2 if after else 3
-        return (first, KIND_RANK.get(info.at[p.place_id, "kind"], 9), abs(p.start - pos))
+        return (first, KIND_RANK.get(info[p.place_id]["kind"], 9), abs(p.start - pos))
     ranked = sorted(places, key=key)
     best = ranked[0]
     # a country/region/province first in line yields to a more specific place inside it
     # ("قاعدة عين الأسد الجوية غربي العراق")
-    bk = info.at[best.place_id, "kind"]
+    bk = info[best.place_id]["kind"]
     if bk in ("country", "region", "province"):
-        inner = [p for p in ranked if KIND_RANK[info.at[p.place_id, "kind"]] < KIND_RANK[bk]
-                 and info.at[p.place_id, "country"] == info.at[best.place_id, "country"]]
+        inner = [p for p in ranked if KIND_RANK[info[p.place_id]["kind"]] < KIND_RANK[bk]
+                 and info[p.place_id]["country"] == info[best.place_id]["country"]]
         if inner:
-            best = min(inner, key=lambda p: (KIND_RANK[info.at[p.place_id, "kind"]], key(p)))
+            best = min(inner, key=lambda p: (KIND_RANK[info[p.place_id]["kind"]], key(p)))
             ranked = [best] + [p for p in ranked if p is not best]
     same = [p.place_id for p in ranked if key(p)[:2] == key(best)[:2]] or [best.place_id]
     if best.place_id not in same:
@@ -866,7 +874,7 @@ def _clauses(nt: Normalized, toks: list[_Tok], text: str, triggers: list, times:
                     del bounds[k]
     if not bounds:
         return whole
-    info = load_places().set_index("place_id")
+    info = _place_info()
 
     def make(k0: int, k1: int, conn: str) -> _Clause:
         a = 0 if k0 == 0 else nt.span(toks[k0].s, toks[k0].e)[0]
@@ -909,9 +917,9 @@ def _clauses(nt: Normalized, toks: list[_Tok], text: str, triggers: list, times:
             if ex < ty.date_start or ey < tx.date_start:
                 return True
         if px and py and px != py:
-            kx, ky = info.at[px, "kind"], info.at[py, "kind"]
+            kx, ky = info[px]["kind"], info[py]["kind"]
             broad = ("country", "region", "province")
-            if not ((kx in broad or ky in broad) and info.at[px, "country"] == info.at[py, "country"]):
+            if not ((kx in broad or ky in broad) and info[px]["country"] == info[py]["country"]):
                 return True
         return bool(wx and wy and wx != wy)
 
@@ -1086,11 +1094,11 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
         best, same = _best_place(places if plist is None else plist, pos)
         if best is None:
             return
-        info = load_places().set_index("place_id")
-        r.update(location=info.at[best.place_id, "name_en"], place_id=best.place_id,
-                 place_ids="|".join(same), latitude=float(info.at[best.place_id, "latitude"]),
-                 longitude=float(info.at[best.place_id, "longitude"]),
-                 geo_precision=GEO_PRECISION.get(info.at[best.place_id, "kind"]))
+        info = _place_info()
+        r.update(location=info[best.place_id]["name_en"], place_id=best.place_id,
+                 place_ids="|".join(same), latitude=float(info[best.place_id]["latitude"]),
+                 longitude=float(info[best.place_id]["longitude"]),
+                 geo_precision=GEO_PRECISION.get(info[best.place_id]["kind"]))
 
     def actors(r: dict, pos: int) -> None:
         perp, tgt = _actors_for(mentions_df, doc_id, sid, s0, pos, text)
@@ -1202,8 +1210,8 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
         weapon_named = _weapon_in(nt, a_c, b_c)
         if main.role == "weak_verb" and not (weapon_named or munitions):
             return threat_row(), None  # "سقط"/"انفجر" without a weapon is not an attack
-        info = load_places().set_index("place_id")
-        site_named = any(info.at[p.place_id, "kind"] in ("base", "airport", "embassy") for p in c_places)
+        info = _place_info()
+        site_named = any(info[p.place_id]["kind"] in ("base", "airport", "embassy") for p in c_places)
         responsibility = bool(RESPONSIBILITY_RE.search(nt.text[_norm_index(nt, a_c):_norm_index(nt, b_c)]))
         # date: the clause's own; a relative "بعد يومين من" counts from an earlier date of the same
         # sentence, else the previous sentence's; a silent clause after فيما/بينما/في حين/و takes
@@ -1295,6 +1303,30 @@ _TARGET_PREP = re.compile(r"(?:على|ضد|استهداف|باتجاه|نحو)\s
 _NON_AGENT_PREP = re.compile(r"(?:(?:^|\s)(?:مع|في|إلى|الى|عن|بين|لدى|عند)\s*|[لب]ـ?)$")
 
 
+#: per thread (Dask workers may run several tasks at once): the last frame grouped
+_MENTION_GROUPS = threading.local()
+
+
+def _sentence_mention_rows(mentions_df: pd.DataFrame, doc_id, sid) -> list:
+    """The mentions (``itertuples`` rows, table order) of one sentence (``sentence_id ==
+    sid``; of the document when the table has no ``sentence_id``). The table is grouped once
+    and the groups kept for the next call with the same frame (one call per clause)."""
+    cache = _MENTION_GROUPS
+    if getattr(cache, "frame", None) is not mentions_df:
+        groups: dict = {}
+        has_sid = "sentence_id" in mentions_df.columns
+        for r in mentions_df.itertuples(index=False):
+            k = (r.doc_id, r.sentence_id) if has_sid else (r.doc_id,)
+            groups.setdefault(k, []).append(r)
+        cache.frame, cache.groups, cache.has_sid = mentions_df, groups, has_sid
+    groups = cache.groups
+    key = (doc_id, sid) if cache.has_sid else (doc_id,)
+    try:
+        return groups.get(key, [])
+    except TypeError:   # an unhashable id: compare one by one
+        return [r for k, rs in groups.items() if k == key for r in rs]
+
+
 def _actors_for(mentions_df, doc_id, sid, s0, pos, text: str = "") -> tuple[str | None, str | None]:
     """(perpetrator_actor_id, target_actor_id) from the actor mentions of the same sentence.
 
@@ -1309,12 +1341,8 @@ def _actors_for(mentions_df, doc_id, sid, s0, pos, text: str = "") -> tuple[str 
     """
     if mentions_df is None or len(mentions_df) == 0:
         return None, None
-    m = mentions_df
-    if "sentence_id" in m.columns:
-        m = m[(m["doc_id"] == doc_id) & (m["sentence_id"] == sid)]
-    else:
-        m = m[m["doc_id"] == doc_id]
-    if len(m) == 0:
+    rows = _sentence_mention_rows(mentions_df, doc_id, sid)
+    if not rows:
         return None, None
     trig = s0 + pos
 
@@ -1327,7 +1355,7 @@ def _actors_for(mentions_df, doc_id, sid, s0, pos, text: str = "") -> tuple[str 
 
     trigger_word = norm(text[pos:pos + 12]) if text else ""
     killing_noun = bool(re.match(r"(مقتل|اغتيال|استشهاد|مصرع|تصفيه)", trigger_word))
-    rows = sorted(m.itertuples(index=False), key=lambda r: (abs(int(r.start) - trig), int(r.start)))
+    rows = sorted(rows, key=lambda r: (abs(int(r.start) - trig), int(r.start)))
     agent_after = [r for r in rows if 0 <= int(r.start) - trig <= 40 and kind_ok(r)
                    and (not killing_noun or getattr(r, "actor_type", "state") == "state")
                    and not _TARGET_PREP.search(before(r)) and not _AFFILIATION.search(before(r))]
@@ -1366,10 +1394,10 @@ def _compatible(a: dict, b: dict) -> bool:
             return False
     pa, pb = a.get("place_id"), b.get("place_id")
     if pa and pb and pa != pb:
-        places = load_places().set_index("place_id")
-        if places.at[pa, "country"] != places.at[pb, "country"]:
+        places = _place_info()
+        if places[pa]["country"] != places[pb]["country"]:
             return False
-        ka, kb = places.at[pa, "kind"], places.at[pb, "kind"]
+        ka, kb = places[pa]["kind"], places[pb]["kind"]
         if ka != "country" and kb != "country" and KIND_RANK[ka] == KIND_RANK[kb]:
             return False
     ka_, kb_ = a.get("killed"), b.get("killed")
@@ -1442,7 +1470,7 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     inc = [i for i, r in enumerate(recs) if r["kind"] == "incident"]
     links = [(i, j) for i, j in _candidate_pairs(recs, inc) if _compatible(recs[i], recs[j])]
     out_rows, src_rows = [], []
-    places = load_places().set_index("place_id")
+    places = _place_info()
     for group in connected_groups(len(recs), links):
         members = [recs[i] for i in group]
         # the evidence shown is the most informative source; the id stays the earliest one's
@@ -1458,7 +1486,7 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                     rep[c] = best[c]
             located = [m for m in members if m.get("place_id")]
             if located:
-                best = min(located, key=lambda m: (KIND_RANK.get(places.at[m["place_id"], "kind"], 9),
+                best = min(located, key=lambda m: (KIND_RANK.get(places[m["place_id"]]["kind"], 9),
                                                    m["doc_id"], m["start"]))
                 for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
                     rep[c] = best[c]

@@ -28,7 +28,9 @@ Every figure the notebooks cite is made here. Three rules hold for every text dr
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import io
 import json
 import os
 import re
@@ -40,6 +42,7 @@ from typing import Any
 
 import matplotlib
 import matplotlib.font_manager as font_manager
+import matplotlib.image
 import matplotlib.pyplot as plt
 import matplotlib.text as mtext
 import numpy as np
@@ -730,17 +733,28 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
         raise ValueError(f"figure name must be a plain file stem, got {name!r}")
     out_dir = Path(directory if directory is not None else paths.FIGURES)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    fmts = [fmt.lower().lstrip(".") for fmt in formats]
+    written = [out_dir / f"{name}.{fmt}" for fmt in fmts]
+    pending = None
     try:
         with glyph_errors():
-            fig.canvas.draw()
+            # One draw serves the checks and the first file: rasterise for the PNG (or a plain
+            # canvas draw when there is none), read the labels, check glyph coverage – and only
+            # then write anything, so a refused figure leaves no file behind.
+            png = _render_rgba(fig, dpi) if "png" in fmts else None
+            if png is None:
+                fig.canvas.draw()
             labels = figure_labels(fig)
             _check_coverage(fig)
-            for fmt in formats:
-                fmt = fmt.lower().lstrip(".")
-                target = out_dir / f"{name}.{fmt}"
-                fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt))
-                written.append(target)
+            for fmt, target in zip(fmts, written):
+                if fmt == "png":
+                    # zlib encoding releases the GIL: it runs while the vector formats are drawn
+                    pending = _ENCODER.submit(_write_png, target, png, dpi)
+                else:
+                    fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt))
+        if pending is not None:
+            pending.result()
+            pending = None
         sidecar = {
             "figure": name,
             "mode": shaping_mode(),
@@ -756,8 +770,36 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
             json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             encoding="utf-8", newline="\n")
     finally:
+        if pending is not None:
+            pending.result()
         plt.close(fig)
     return written
+
+
+#: One background thread for PNG encoding (see :func:`save_figure`).
+_ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="iraqkit-png")
+
+
+def _render_rgba(fig, dpi: float) -> tuple[bytes, int, int]:
+    """Rasterise *fig* at *dpi* exactly as ``savefig(format="png")`` does (same canvas, same
+    Agg draw), but keep the RGBA pixels instead of encoding them. Returns (pixels, width,
+    height)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=dpi)
+    raw = buf.getvalue()
+    # Agg's canvas is int(figure bbox size) pixels at the saving dpi
+    w, h = int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi)
+    if len(raw) != 4 * w * h:
+        raise RuntimeError(f"unexpected raster size: {len(raw)} bytes for {w}x{h} pixels")
+    return raw, w, h
+
+
+def _write_png(target: Path, png: tuple[bytes, int, int], dpi: float) -> None:
+    """Encode RGBA pixels to *target* the way Agg's ``print_png`` does (``image.imsave`` with
+    the deterministic metadata), so the bytes equal those of ``savefig(target)``."""
+    raw, w, h = png
+    matplotlib.image.imsave(target, memoryview(raw).cast("B", (h, w, 4)), format="png",
+                            origin="upper", dpi=dpi, metadata=SAVE_METADATA["png"])
 
 
 def show_saved(paths_: Sequence[str | os.PathLike] | str | os.PathLike):
