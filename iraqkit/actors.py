@@ -299,10 +299,13 @@ def _cue_heads(g: Gazetteer) -> frozenset[str]:
 
 
 # --- matching view ------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def matching_view(text: str) -> Normalized:
     """``normalize(text)`` without quotation marks (so ``تنظيم “الدولة”`` and ``لـ”رويترز”``
-    match like plain text); offsets still point into ``text``."""
+    match like plain text); offsets still point into ``text``. Pure and cached."""
     n = normalize(text)
+    if '"' not in n.text and " " not in n.text[:1] and "  " not in n.text:
+        return n   # nothing to drop: the view is the normalised text itself
     out: list[str] = []
     offs: list[int] = []
     for ch, o in zip(n.text, n.offsets):

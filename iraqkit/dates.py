@@ -28,6 +28,7 @@ import calendar
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from .arabic import WORD_CHARS, Normalized, norm, normalize
@@ -268,6 +269,7 @@ def month_of(name: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _last_day(y: int, m: int) -> int:
     return calendar.monthrange(y, m)[1]
 
@@ -1047,6 +1049,18 @@ def _since_point(r: _Raw, lo: _dt.date, hi: _dt.date, since: bool) -> _dt.date:
 
 
 def resolve_time_expressions(text: str, anchor: _dt.date | None) -> list[TimeExpression]:
+    """See :func:`_resolve_time_expressions`; cached (the attacks and milestones stages
+    resolve the same sentences against the same anchor). Returns a new list each time; the
+    items are immutable."""
+    return list(_resolve_time_expressions_cached(text, anchor))
+
+
+@lru_cache(maxsize=2048)
+def _resolve_time_expressions_cached(text: str, anchor: _dt.date | None) -> tuple[TimeExpression, ...]:
+    return tuple(_resolve_time_expressions(text, anchor))
+
+
+def _resolve_time_expressions(text: str, anchor: _dt.date | None) -> list[TimeExpression]:
     """Resolve the time expressions of ``text`` against ``anchor`` (the publication date).
 
     Explicit dates come from :func:`find_dates`; a missing year is filled from the anchor

@@ -738,14 +738,14 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
     pending = None
     try:
         with glyph_errors():
-            # One draw serves the checks and the first file: rasterise for the PNG (or a plain
-            # canvas draw when there is none), read the labels, check glyph coverage – and only
-            # then write anything, so a refused figure leaves no file behind.
-            png = _render_rgba(fig, dpi) if "png" in fmts else None
-            if png is None:
-                fig.canvas.draw()
+            # The screen-resolution draw comes first: it makes the tick labels the checks read,
+            # and the layout of the saved files starts from it (dropping it moves labels by a
+            # fraction of a pixel in some figures, i.e. changes the bytes). Nothing is written
+            # before the checks pass, so a refused figure leaves no file behind.
+            fig.canvas.draw()
             labels = figure_labels(fig)
             _check_coverage(fig)
+            png = _render_rgba(fig, dpi) if "png" in fmts else None
             for fmt, target in zip(fmts, written):
                 if fmt == "png":
                     # zlib encoding releases the GIL: it runs while the vector formats are drawn

@@ -245,13 +245,20 @@ def _strip_w(tok: str) -> tuple[str, int]:
     return tok, 0
 
 
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+_INT = re.compile(r"\d+")
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+
+
 def _digit_value(tok: str) -> float | int | None:
     t = tok
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", t):
+    if not t[:1].isdecimal():   # every form below starts with a digit (\d = category Nd)
+        return None
+    if _GROUPED.fullmatch(t):
         return int(t.replace(",", ""))
-    if re.fullmatch(r"\d+", t):
+    if _INT.fullmatch(t):
         return int(t)
-    if re.fullmatch(r"\d+[.,]\d+", t):
+    if _DECIMAL.fullmatch(t):
         return float(t.replace(",", "."))
     return None
 
@@ -294,6 +301,10 @@ def parse_number_words(words: list[str]) -> tuple[int | None, int]:
     if w0 in _TENS:
         return _TENS[w0], 1
     return None, 0
+
+
+#: words a number in words can start with (see :func:`parse_number_words`)
+_NUMBER_HEADS = frozenset(_HUNDREDS) | frozenset(_UNITS) | frozenset(_TEN) | frozenset(_TENS)
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -353,6 +364,9 @@ def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
         elif word in _DUALS:
             value = 2
             lemma_from_dual = _DUALS[word]
+        elif word not in _NUMBER_HEADS:   # parse_number_words needs one of these first
+            i += 1
+            continue
         else:
             words = [_strip_w(t.t)[0] if k == 0 else t.t for k, t in enumerate(toks[i:i + 4])]
             v, used = parse_number_words(words)
