@@ -74,6 +74,7 @@ import pandas as pd
 
 from .arabic import Normalized, TermMatcher, fold_char, normalize, norm
 from .paths import GAZETTEERS, LEXICONS
+from .tables import sort_stable
 
 TYPES = ("person", "state", "government body", "armed forces", "armed faction", "international force",
          "international organisation", "political party", "media", "research")
@@ -1036,7 +1037,7 @@ def sort_part(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
     """One per-document table in its final column set and row order."""
     cols, order = DOC_PARTS[name]
     df = pd.DataFrame(columns=cols) if df is None else df
-    return df.sort_values(order, kind="stable").reset_index(drop=True)[cols]
+    return sort_stable(df, order)[cols]
 
 
 def finish(parts: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:

@@ -197,11 +197,11 @@ def to_ascii_digits(text: str) -> str:
 
 def is_arabic_text(text: str, min_share: float = 0.3) -> bool:
     """True if at least ``min_share`` of the letters in ``text`` are Arabic."""
-    letters = [c for c in text if c.isalpha()]
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return False
-    arabic = sum(1 for c in letters if ARABIC_LETTER_RE.match(c))
-    return arabic / len(letters) >= min_share
+    arabic = sum(map(str.isalpha, ARABIC_LETTER_RE.findall(text)))
+    return arabic / letters >= min_share
 
 
 # --- clitic-aware term matching ----------------------------------------------------

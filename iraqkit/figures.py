@@ -742,7 +742,7 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
             # and the layout of the saved files starts from it (dropping it moves labels by a
             # fraction of a pixel in some figures, i.e. changes the bytes). Nothing is written
             # before the checks pass, so a refused figure leaves no file behind.
-            fig.canvas.draw()
+            fig.draw_without_rendering()
             labels = figure_labels(fig)
             _check_coverage(fig)
             png = _render_rgba(fig, dpi) if "png" in fmts else None

@@ -103,6 +103,32 @@ def test_property_fast_normalisation_equals_the_reference(text, collapse):
     assert fast.offsets == slow.offsets
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=SPECIAL + "\ufd3e\ufdfc\ufe75\u00bd\u2460", max_size=60),
+       st.sampled_from([0.0, 0.3, 0.5, 1.0]))
+def test_property_is_arabic_text_equals_the_per_letter_definition(text, share):
+    # the definition: among the characters with str.isalpha(), the share matching ARABIC_LETTER_RE
+    # (presentation-form punctuation such as U+FD3E is in the regex range but is no letter)
+    from iraqkit.arabic import ARABIC_LETTER_RE
+
+    letters = [c for c in text if c.isalpha()]
+    expected = bool(letters) and sum(1 for c in letters if ARABIC_LETTER_RE.match(c)) / len(letters) >= share
+    assert is_arabic_text(text, share) == expected
+
+
+def test_matching_view_drops_quotes_and_keeps_offsets():
+    from iraqkit.actors import matching_view
+
+    text = "أعلن تنظيم “الدولة”  مسؤوليته"
+    v = matching_view(text)
+    assert '"' not in v.text and "  " not in v.text
+    assert v.text == "اعلن تنظيم الدوله مسووليته"
+    start = v.text.index("الدوله")
+    assert text[slice(*v.span(start, start + len("الدوله")))] == "الدولة"
+    plain = "قصف قاعدة عين الأسد"
+    assert matching_view(plain) == normalize(plain)
+
+
 def _gazetteer_terms():
     import pandas as pd
 
