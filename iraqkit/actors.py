@@ -571,12 +571,17 @@ class _Doc:
 
     # ---- unknown candidates --------------------------------------------------------------
     def _tokens(self, k: int) -> list[tuple[str, int, int]]:
-        v = self.views[k]
-        out = []
-        for m in _TOKEN.finditer(v.text):
-            s, e = v.span(m.start(), m.end())
-            out.append((m.group(0), s, e))
-        return out
+        """(word, start, end) of sentence ``k``'s tokens (offsets in the sentence); computed
+        once per sentence (callers only read it)."""
+        cache = self.__dict__.setdefault("_token_cache", {})
+        if k not in cache:
+            v = self.views[k]
+            out = []
+            for m in _TOKEN.finditer(v.text):
+                s, e = v.span(m.start(), m.end())
+                out.append((m.group(0), s, e))
+            cache[k] = out
+        return cache[k]
 
     def _cue_at(self, toks, i) -> tuple[str, str, int] | None:
         """(kind, cue, n_tokens) of the longest cue starting at token ``i``."""
@@ -610,8 +615,12 @@ class _Doc:
         surnames: dict[str, str] = {}
         self.unknown_spans = []
 
+        known_by_sent: dict[int, list[tuple[int, int]]] = {}
+        for ks, kstart, ke in known:
+            known_by_sent.setdefault(ks, []).append((kstart, ke))
+
         def in_known(k, s, e):
-            return any(ks == k and s < ke and e > kstart for ks, kstart, ke in known)
+            return any(s < ke and e > kstart for kstart, ke in known_by_sent.get(k, ()))
 
         def stop(k, tok) -> bool:
             w, s, e = tok
@@ -663,7 +672,7 @@ class _Doc:
             i = 0
             while i < len(toks):
                 w = toks[i][0]
-                base = re.sub(r"^[وف]", "", w)
+                base = w[1:] if w[:1] in ("و", "ف") else w
                 if (w in surnames or base in surnames) and not in_known(k, toks[i][1], toks[i][2]):
                     add(k, toks, i, 1, "surname")
                 cue = self._cue_at(toks, i)
@@ -676,7 +685,7 @@ class _Doc:
                 label = self.texts[k][toks[i][1]:toks[i + n_cue - 1][2]]
                 if j < len(toks) and in_known(k, toks[j][1], toks[j][2]):
                     # "القيادي في “X”، علي الطائي": skip the known organisation, then a comma
-                    m_end = max(e for ks, s, e in known if ks == k and s < toks[j][2] and e > toks[j][1])
+                    m_end = max(e for s, e in known_by_sent.get(k, ()) if s < toks[j][2] and e > toks[j][1])
                     while j < len(toks) and toks[j][1] < m_end:
                         j += 1
                     while j < len(toks) and (toks[j][0] in ("(", ")") or toks[j][0] in _AFTER_ORG):
@@ -713,9 +722,8 @@ class _Doc:
         open_at = None
         parts: list[str] = []
         for k, text in enumerate(self.texts):
-            for i, ch in enumerate(text):
-                if ch not in _QUOTE_CHARS:
-                    continue
+            for qm in _QUOTE_RE.finditer(text):
+                i, ch = qm.start(), qm.group()
                 if open_at is not None and ch in _OPENERS:
                     open_at, parts = (k, i), []          # a new opener resets an unbalanced one
                     continue
@@ -761,9 +769,12 @@ class _Doc:
         rows = []
         used: set[int] = set()
         last = None          # (sentence, actor_id, surface, set_by)
+        ments_by_sent: dict[int, list[_Hit]] = {}
+        for h in ments:
+            ments_by_sent.setdefault(h.sent, []).append(h)
         for k, text in enumerate(self.texts):
             toks = self._tokens(k)
-            sent_ments = [h for h in ments if h.sent == k]
+            sent_ments = ments_by_sent.get(k, [])
             inside = [(q[1], q[2]) for q in direct if q[0] == k]
             qstarts = sorted(q[1] for q in direct if q[0] == k)
 
@@ -772,7 +783,7 @@ class _Doc:
 
             acts = []
             for i, (w, s, e) in enumerate(toks):
-                base = re.sub(r"^[وف]", "", w)
+                base = w[1:] if w[:1] in ("و", "ف") else w
                 if in_quote(s):
                     continue
                 if w in g.speech or (base != w and base in g.speech):
@@ -793,7 +804,7 @@ class _Doc:
                             q = direct[qi]
                             rows.append(self._quote_row(q[0], q[1], q[2], sp, text[s:e], q[3]))
                     continue
-                lemma, kind = g.speech[re.sub(r"^[وف]", "", w) if w not in g.speech else w]
+                lemma, kind = g.speech[(w[1:] if w[:1] in ("و", "ف") else w) if w not in g.speech else w]
                 c_pos = None
                 for j in range(i + 1, min(len(toks), i + 30)):
                     tj = toks[j][0]
@@ -966,6 +977,7 @@ _NAME_ARTICLE_OK = frozenset({"الله", "الدين", "الرحمن", "الر�
 _AFTER_ORG = frozenset({"العراقيه", "اللبنانيه", "الايرانيه", "الامريكيه", "الاميركيه", "العراقي", "اللبناني"})
 _OPENERS = frozenset("“«")
 _QUOTE_CHARS = frozenset('"“”«»')
+_QUOTE_RE = re.compile('[' + "".join(sorted(_QUOTE_CHARS)) + ']')
 
 
 def extract_doc(doc_id: str, published, sentences: pd.DataFrame, gazetteer: Gazetteer | None = None
