@@ -405,6 +405,30 @@ def test_two_processes_write_identical_bytes(tmp_path):
         assert outs[0][name] == outs[1][name], name
 
 
+@pytest.mark.parametrize("kind", ["timeline", "network", "map", "barh"])
+def test_save_figure_bytes_equal_a_full_draw_then_savefig(tmp_path, kind):
+    """save_figure lays the figure out without rasterising it first (cheaper); the files must
+    be the bytes of the straightforward way: a full screen draw, then savefig per format. The
+    first draw matters: without it the timeline, network and map figures come out different."""
+    def make():
+        figs = _all_figures()
+        fig = figs.pop(kind)
+        for other in figs.values():
+            matplotlib.pyplot.close(other)
+        return fig
+
+    F.save_figure(make(), kind, directory=tmp_path / "fast")
+    fig = make()
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    fig.canvas.draw()
+    for fmt in ("png", "svg"):
+        fig.savefig(ref / f"{kind}.{fmt}", format=fmt, dpi=300, metadata=F.SAVE_METADATA[fmt])
+    matplotlib.pyplot.close("all")
+    for fmt in ("png", "svg"):
+        assert (tmp_path / "fast" / f"{kind}.{fmt}").read_bytes() == (ref / f"{kind}.{fmt}").read_bytes(), fmt
+
+
 # ------------------------------------------------------------------------ saved figures
 def _saved_labels():
     out = []
