@@ -337,7 +337,8 @@ class TermMatcher:
         toks, words = _word_tokens(text)
         index = self._index
         out = []
-        for i in [i for i, w in enumerate(words) if w in index]:
+        hits = () if index.keys().isdisjoint(words) else [i for i, w in enumerate(words) if w in index]
+        for i in hits:
             a, b = toks[i]
             for rank, term, pre, rest in index[words[i]]:
                 end, ok = b, True

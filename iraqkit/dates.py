@@ -431,6 +431,9 @@ _NEEDS_DIGIT = frozenset({"iso8601", "ymd", "dmy", "rfc2822", "en_mdy", "en_dmy"
 _NEEDS_LATIN = frozenset({"rfc2822", "en_mdy", "en_dmy", "en_my"})
 _ANY_DIGIT = re.compile(r"\d")
 _ANY_LATIN = re.compile(r"[a-z]")
+#: forms that need an Arabic month name (one search instead of one scan per form)
+_NEEDS_MONTH = frozenset({"day_range", "day_month", "ordinal_day_month", "month_year", "month"})
+_ANY_AR_MONTH = re.compile(_alt(_AR_MONTHS))
 
 
 def _candidates(nt: Normalized) -> list[_Cand]:
@@ -438,8 +441,10 @@ def _candidates(nt: Normalized) -> list[_Cand]:
     out: list[_Cand] = []
     digit = _ANY_DIGIT.search(t) is not None
     latin = _ANY_LATIN.search(t) is not None
+    month = _ANY_AR_MONTH.search(t) is not None
     for form, rx, prio in _P:
-        if (not digit and form in _NEEDS_DIGIT) or (not latin and form in _NEEDS_LATIN):
+        if (not digit and form in _NEEDS_DIGIT) or (not latin and form in _NEEDS_LATIN) \
+                or (not month and form in _NEEDS_MONTH):
             continue
         for m in rx.finditer(t):
             c = _build(form, m, nt)

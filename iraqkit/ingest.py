@@ -183,8 +183,12 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return _check_text(text), "cp1256"
 
 
+#: control characters other than tab, CR, LF and form feed (C0), DEL and C1
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _control_share(text: str) -> float:
-    bad = sum(1 for c in text if (ord(c) < 32 and c not in "\t\r\n\f") or 0x7F <= ord(c) < 0xA0)
+    bad = len(_CONTROL.findall(text))
     return bad / max(1, len(text))
 
 

@@ -63,11 +63,13 @@ module (:func:`_fallback_time_expressions`). Troop figures likewise come from
 """
 from __future__ import annotations
 
+import bisect
 import calendar
 import csv
 import datetime as dt
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1202,7 +1204,7 @@ def _sentence_actors(records: list[dict], sid, s0: int, s1: int,
     """The mentions in one sentence: same ``sentence_id``, or inside ``[s0, s1)``."""
     skip = NON_PARTICIPANT_TYPES | exclude_types
     out = []
-    for m in records:
+    for m in _records_near(records, sid, s0, s1):
         t = m.get("actor_type")
         if isinstance(t, str) and t in skip:
             continue
@@ -1210,6 +1212,45 @@ def _sentence_actors(records: list[dict], sid, s0: int, s1: int,
         if same or (int(m["start"]) >= s0 and int(m["end"]) <= s1):
             out.append(m)
     return out
+
+
+class _RecordIndex:
+    """A document's mention records indexed by ``sentence_id`` and by start offset, so a
+    sentence's mentions are found without scanning the whole document for each sentence."""
+
+    def __init__(self, records: list[dict]):
+        self.by_sid: dict = {}
+        for i, m in enumerate(records):
+            if "sentence_id" in m:
+                try:
+                    self.by_sid.setdefault(m["sentence_id"], []).append(i)
+                except TypeError:       # unhashable id: such records are always scanned
+                    self.by_sid.setdefault(None, []).append(i)
+        self.starts = sorted((int(m["start"]), i) for i, m in enumerate(records))
+
+
+_RECORD_INDEX = threading.local()
+
+
+def _records_near(records: list[dict], sid, s0: int, s1: int) -> list[dict]:
+    """The records that can belong to the sentence: same ``sentence_id`` or starting in
+    ``[s0, s1]`` (a superset of what :func:`_sentence_actors` keeps), in document order."""
+    if len(records) < 16:
+        return records
+    cache = _RECORD_INDEX
+    if getattr(cache, "records", None) is not records:
+        cache.records, cache.index = records, _RecordIndex(records)
+    idx: _RecordIndex = cache.index
+    lo = bisect.bisect_left(idx.starts, (s0, -1))
+    hi = bisect.bisect_right(idx.starts, (s1, len(records)))
+    pos = {i for _, i in idx.starts[lo:hi]}
+    if sid is not None:
+        try:
+            pos.update(idx.by_sid.get(sid, ()))
+        except TypeError:
+            return records
+    pos.update(idx.by_sid.get(None, ()))
+    return [records[i] for i in sorted(pos)]
 
 
 @lru_cache(maxsize=1)

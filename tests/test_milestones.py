@@ -617,3 +617,30 @@ def test_a_four_digit_count_of_soldiers_is_not_a_year():
     found = [(t.surface, t.date_start) for t in milestones.time_expressions(s, dt.date(2025, 9, 1), "day")]
     assert all(d.year != 2000 for _, d in found)
     assert any(d.year == 2026 for _, d in found)
+
+
+def test_sentence_actors_index_finds_the_same_mentions_as_a_full_scan():
+    # _records_near indexes a document's mentions; it must keep exactly what a scan keeps:
+    # same sentence_id, or a mention lying inside [s0, s1) of another numbering
+    import random
+
+    from iraqkit.milestones import NON_PARTICIPANT_TYPES, _sentence_actors
+
+    def scan(records, sid, s0, s1):
+        return [m for m in records if not (isinstance(m.get("actor_type"), str)
+                                           and m["actor_type"] in NON_PARTICIPANT_TYPES)
+                and ((sid is not None and m.get("sentence_id") == sid)
+                     or (m["start"] >= s0 and m["end"] <= s1))]
+
+    rng = random.Random(7)
+    for _ in range(30):
+        records = []
+        for k in range(rng.randint(0, 60)):
+            s = rng.randint(0, 500)
+            records.append({"actor_id": f"a{k}", "sentence_id": rng.randint(0, 9), "start": s,
+                            "end": s + rng.randint(1, 20),
+                            "actor_type": rng.choice(["person", "state", "media", "armed_group"])})
+        for sid in (None, 0, 3, 9):
+            s0 = rng.randint(0, 450)
+            s1 = s0 + rng.randint(0, 80)
+            assert _sentence_actors(records, sid, s0, s1) == scan(records, sid, s0, s1)
