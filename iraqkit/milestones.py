@@ -80,6 +80,7 @@ import pandas as pd
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
 from .grouping import connected_groups
 from .paths import LEXICONS
+from .tables import records
 
 # ----------------------------------------------------------------------------------------
 # constants and columns
@@ -1189,7 +1190,7 @@ def _mention_records(mentions_df: pd.DataFrame | None, doc_id: str) -> list[dict
     per-sentence look-ups below then cost no pandas operation)."""
     if mentions_df is None or len(mentions_df) == 0 or "actor_id" not in mentions_df:
         return []
-    return [m for m in mentions_df.to_dict("records") if m.get("doc_id") == doc_id]
+    return [m for m in records(mentions_df) if m.get("doc_id") == doc_id]
 
 
 def _participants(records: list[dict], sid, s0: int, s1: int, exclude_types: frozenset = frozenset()) -> str:
@@ -1355,6 +1356,8 @@ def _resolve_topicless(m: pd.DataFrame) -> pd.DataFrame:
     if m.empty:
         return m
     kinds, topics, starts = list(m["kind"]), list(m["topic"]), list(m["start"])
+    if not any(k in ("agreement", "announcement") and not t for k, t in zip(kinds, topics)):
+        return m    # nothing to resolve
     keep = []
     for i in range(len(m)):
         if kinds[i] in ("agreement", "announcement") and not topics[i]:

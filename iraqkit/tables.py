@@ -31,3 +31,17 @@ def sort_stable(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             return df
         return df.reset_index(drop=True)
     return df.sort_values(by, kind="stable").reset_index(drop=True)
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """``df.to_dict("records")`` (column -> Python scalar per row), built from whole
+    columns: a few times faster on the many small per-document frames; equal values and
+    types (tested in ``tests/test_tables.py``)."""
+    cols = list(df.columns)
+    lists = []
+    for c in cols:
+        vals = df[c].tolist()
+        if any(v is pd.NA for v in vals):   # to_dict gives None for a nullable dtype's NA
+            vals = [None if v is pd.NA else v for v in vals]
+        lists.append(vals)
+    return [dict(zip(cols, vals)) for vals in zip(*lists)]

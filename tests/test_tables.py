@@ -34,3 +34,28 @@ def test_sort_stable_resets_a_shifted_index_and_keeps_ties_in_place():
     assert list(got.index) == [0, 1, 2] and list(got["v"]) == ["a", "b", "c"]
     df = pd.DataFrame({"k": [2, 1, 1], "v": ["c", "a", "b"]})
     assert list(sort_stable(df, ["k"])["v"]) == ["a", "b", "c"]
+
+
+def _same(a, b):
+    import math
+
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return type(a) is type(b) and (a is b or a == b)
+
+
+@pytest.mark.parametrize("nullable", [False, True])
+def test_records_equal_to_dict_records(nullable):
+    from iraqkit.tables import records
+
+    df = pd.DataFrame({"doc_id": ["001", "002", None], "sentence_id": [0, 3, 7],
+                       "start": [10, 250, 4], "actor_type": ["person", None, "state"],
+                       "share": [0.5, float("nan"), 1.0]})
+    if nullable:
+        df = df.convert_dtypes()
+    got, want = records(df), df.to_dict("records")
+    assert len(got) == len(want) == 3
+    for g, w in zip(got, want):
+        assert list(g) == list(w)
+        assert all(_same(g[k], w[k]) for k in w), (g, w)
+    assert records(df.iloc[:0]) == []
