@@ -27,15 +27,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## create .venv and install the locked dependencies and iraqkit (editable)
 
+# One process executes the notebooks (each in a fresh kernel, with nbconvert's own exporter and
+# the settings of `jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900`),
+# strips them, and for `report` renders the HTML of each notebook while the next one runs.
 report: $(STAMP) ## build everything: notebooks executed in place (tables, figures), HTML report
-	$(MAKE) notebooks html
+	$(BIN)/python -m iraqkit.nbtools run --html reports $(NOTEBOOKS)
 
 notebooks: $(STAMP) ## execute every notebook in order, in place, and strip volatile metadata
-	@for nb in $(NOTEBOOKS); do \
-	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900 "$$nb" || exit 1; \
-	done
-	$(BIN)/python -m iraqkit.nbtools strip $(NOTEBOOKS)
+	$(BIN)/python -m iraqkit.nbtools run $(NOTEBOOKS)
 
 html: $(STAMP) ## render each notebook and the combined report to HTML under reports/
 	$(BIN)/python -m iraqkit.report --out reports $(NOTEBOOKS)

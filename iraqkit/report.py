@@ -15,6 +15,7 @@ Output is deterministic: no timestamps, stable ordering.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -55,13 +56,20 @@ def mark_direction(soup: BeautifulSoup) -> int:
     return n
 
 
-def _export(nb_path: Path, hide_code: bool) -> tuple[str, str]:
-    nb = nbformat.read(nb_path, as_version=4)
+@functools.lru_cache(maxsize=2)
+def _exporter(hide_code: bool) -> HTMLExporter:
+    """One exporter per mode, reused: building one compiles nbconvert's Jinja templates,
+    which costs more than rendering a notebook."""
     exp = HTMLExporter(template_name="lab")
     exp.exclude_input = hide_code
     exp.exclude_input_prompt = True
     exp.exclude_output_prompt = True
-    body, _ = exp.from_notebook_node(nb)
+    return exp
+
+
+def _export(nb_path: Path, hide_code: bool) -> tuple[str, str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = _exporter(hide_code).from_notebook_node(nb)
     return body, nb_path.stem
 
 
@@ -76,22 +84,38 @@ def render_notebook(nb_path: Path, out_dir: Path) -> Path:
     return out
 
 
+def _file_key(nb_path: Path) -> tuple[Path, int, int]:
+    st = Path(nb_path).stat()
+    return Path(nb_path).resolve(), st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=16)
+def _section(key: tuple[Path, int, int]) -> tuple[str, str, str, str]:
+    """A notebook's part of the combined report: (stem, title, its CSS, the section's HTML).
+    Cached by path, modification time and size, so :func:`prepare_section` can render it
+    ahead (while the next notebook executes) and :func:`render_report` picks it up."""
+    body, stem = _export(key[0], hide_code=True)
+    soup = BeautifulSoup(body, "html.parser")
+    css = "\n".join(str(s) for s in soup.find_all("style"))
+    main = soup.find("main") or soup.body or soup
+    for s in main.find_all(["script"]):
+        s.decompose()
+    title = main.find("h1")
+    title = title.get_text(" ", strip=True).rstrip("¶") if title else stem
+    return stem, title, css, f'<section id="{stem}" class="notebook">{main.decode_contents()}</section>'
+
+
+def prepare_section(nb_path: Path) -> None:
+    """Render a notebook's section of the combined report now (see :func:`_section`)."""
+    _section(_file_key(nb_path))
+
+
 def render_report(nb_paths: list[Path], out: Path, year: int = 2026) -> Path:
     """All notebooks in order, code hidden, in one self-contained HTML file."""
-    head_css = None
-    sections = []
-    toc = []
-    for p in nb_paths:
-        body, stem = _export(Path(p), hide_code=True)
-        soup = BeautifulSoup(body, "html.parser")
-        if head_css is None:
-            head_css = "\n".join(str(s) for s in soup.find_all("style"))
-        main = soup.find("main") or soup.body or soup
-        for s in main.find_all(["script"]):
-            s.decompose()
-        title = main.find("h1")
-        toc.append((stem, title.get_text(" ", strip=True).rstrip("¶") if title else stem))
-        sections.append(f'<section id="{stem}" class="notebook">{main.decode_contents()}</section>')
+    parts = [_section(_file_key(p)) for p in nb_paths]
+    head_css = parts[0][2] if parts else None
+    toc = [(stem, title) for stem, title, _, _ in parts]
+    sections = [html for _, _, _, html in parts]
     cite = CITATION.format(year=year, version=__version__)
     doc = f"""<!DOCTYPE html>
 <html lang="en">
