@@ -70,6 +70,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1617,6 +1618,7 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         return None if v is None or pd.isna(v) else int(v)
 
     # --- step 1: per document
+    starts = m["start"].tolist()
     clusters: list[dict] = []
     for doc_id, g in m.groupby("doc_id", sort=False):
         local: list[dict] = []
@@ -1643,7 +1645,7 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             else:
                 if cands:
                     ok = [c for c in cands if _topics_ok(c["topic"], row["topic"])] or cands
-                    target = max(ok, key=lambda c: max(m.loc[j, "start"] for j in c["rows"]))
+                    target = max(ok, key=lambda c: max(starts[j] for j in c["rows"]))
                 else:
                     pending.append(i)
                     continue
@@ -1657,7 +1659,7 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             cands = [c for c in local if c["kind"] == row["kind"] and c["series"] == row["series"]
                      and _topics_ok(c["topic"], row["topic"])]
             if cands:
-                after = [c for c in cands if min(m.loc[j, "start"] for j in c["rows"]) > row["start"]]
+                after = [c for c in cands if min(starts[j] for j in c["rows"]) > row["start"]]
                 target = after[0] if after else cands[-1]
             else:
                 target = {"kind": row["kind"], "series": row["series"], "round": None, "dates": [],
@@ -1678,36 +1680,37 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     links = [(a, b) for a, b in _cluster_candidate_pairs(clusters) if same(clusters[a], clusters[b])]
 
     ms_rows, src_rows = [], []
+    rows = list(m.itertuples())      # one pass over the table; rows[j] is m.loc[j] (RangeIndex)
     for members in connected_groups(len(clusters), links):
         idx = sorted({j for c in members for j in clusters[c]["rows"]},
-                     key=lambda j: (m.loc[j, "pubkey"], m.loc[j, "doc_id"], m.loc[j, "start"]))
-        sub = m.loc[idx]
-        first = sub.iloc[0]
+                     key=lambda j: (rows[j].pubkey, rows[j].doc_id, rows[j].start))
+        sub = [rows[j] for j in idx]
+        first = sub[0]
         mid = "ms_" + hashlib.sha1(
-            f"{first['doc_id']}|{first['start']}|{first['trigger_start']}|{first['kind']}|{first['series']}".encode("utf-8")).hexdigest()[:10]
-        rounds = sorted({int(x) for x in sub["round_number"].dropna()})
-        dated = sub[sub["date"] != ""]
+            f"{first.doc_id}|{first.start}|{first.trigger_start}|{first.kind}|{first.series}".encode("utf-8")).hexdigest()[:10]
+        rounds = sorted({int(r.round_number) for r in sub if not pd.isna(r.round_number)})
+        dated = [r for r in sub if r.date != ""]
         if len(dated):
             prec_rank = {"day": 0, "month": 1, "year": 2}
-            counts = dated["date"].value_counts()
-            best = sorted(dated.itertuples(), key=lambda r: (prec_rank.get(r.date_precision, 3),
-                                                             -counts[r.date], r.date))[0]
+            counts = Counter(r.date for r in dated)
+            best = sorted(dated, key=lambda r: (prec_rank.get(r.date_precision, 3),
+                                                -counts[r.date], r.date))[0]
             date, date_end, prec = best.date, best.date_end, best.date_precision
         else:
             date = date_end = prec = ""
-        reported = sorted({(r.date, r.date_end, r.date_precision) for r in dated.itertuples()})
+        reported = sorted({(r.date, r.date_end, r.date_precision) for r in dated})
         disagreement = any(not dates_compatible(x, y) for x in reported for y in reported)
-        fmts = sorted({f for f in sub["format"] if f})
-        parts = sorted({p for ps in sub["participants"] for p in str(ps).split("|") if p})
+        fmts = sorted({r.format for r in sub if r.format})
+        parts = sorted({p for r in sub for p in str(r.participants).split("|") if p})
         # outcome: prefer a held mention that names the round, then text order
-        pref = sorted(sub.itertuples(), key=lambda r: (r.status != "held", pd.isna(r.round_number),
-                                                       r.pubkey, r.doc_id, r.start))
+        pref = sorted(sub, key=lambda r: (r.status != "held", pd.isna(r.round_number),
+                                          r.pubkey, r.doc_id, r.start))
         outcome = next((r.outcome for r in pref if r.outcome), "")
-        topics = [t for t in sub["topic"] if t]
-        statuses = set(sub["status"])
-        pubs = sorted(p for p in sub["pubkey"] if p)
+        topics = [r.topic for r in sub if r.topic]
+        statuses = {r.status for r in sub}
+        pubs = sorted(r.pubkey for r in sub if r.pubkey)
         ms_rows.append({
-            "milestone_id": mid, "kind": first["kind"], "series": first["series"],
+            "milestone_id": mid, "kind": first.kind, "series": first.series,
             "round_number": rounds[0] if len(rounds) == 1 else ("|".join(map(str, rounds)) if rounds else pd.NA),
             "status": "held" if "held" in statuses else "planned",
             "date": date, "date_end": date_end, "date_precision": prec,
@@ -1715,13 +1718,13 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "date_disagreement": bool(disagreement),
             "format": "|".join(fmts), "participants": "|".join(parts), "outcome": outcome,
             "topic": max(set(topics), key=lambda t: (topics.count(t), t)) if topics else "",
-            "completed": bool(sub["completed"].astype(bool).any()),
-            "n_sources": len(sub), "doc_ids": "|".join(sorted(set(sub["doc_id"]))),
+            "completed": any(bool(r.completed) for r in sub),
+            "n_sources": len(sub), "doc_ids": "|".join(sorted({r.doc_id for r in sub})),
             "first_reported": pubs[0] if pubs else "", "last_reported": pubs[-1] if pubs else "",
-            "doc_id": first["doc_id"], "start": int(first["start"]), "end": int(first["end"]),
-            "evidence": first["evidence"],
+            "doc_id": first.doc_id, "start": int(first.start), "end": int(first.end),
+            "evidence": first.evidence,
         })
-        for r in sub.itertuples():
+        for r in sub:
             src_rows.append({
                 "milestone_id": mid, "doc_id": r.doc_id, "sentence_id": r.sentence_id,
                 "start": int(r.start), "end": int(r.end), "trigger": r.trigger, "kind": r.kind,
