@@ -1008,9 +1008,15 @@ def cooccurrence(mentions: pd.DataFrame) -> pd.DataFrame:
     pairs: dict[tuple[str, str], set] = {}
     weights: dict[tuple[str, str], int] = {}
     if len(mentions):
-        for (doc, sid), grp in mentions.groupby(["doc_id", "sentence_id"], sort=True):
-            ids = sorted(set(grp["actor_id"]))
-            for a, b in combinations(ids, 2):
+        # actors per (document, sentence); rows with a missing key are left out, as by groupby
+        sents: dict[tuple, set] = {}
+        for doc, sid, aid in zip(mentions["doc_id"].tolist(), mentions["sentence_id"].tolist(),
+                                 mentions["actor_id"].tolist()):
+            if pd.isna(doc) or pd.isna(sid):
+                continue
+            sents.setdefault((doc, sid), set()).add(aid)
+        for (doc, sid), actors_in in sents.items():
+            for a, b in combinations(sorted(actors_in), 2):
                 weights[(a, b)] = weights.get((a, b), 0) + 1
                 pairs.setdefault((a, b), set()).add(str(doc).split("#")[0])
     rows = [dict(source=a, target=b, weight=w, n_docs=len(pairs[(a, b)])) for (a, b), w in sorted(weights.items())]
