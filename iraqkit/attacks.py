@@ -469,29 +469,54 @@ _SOURCE_HEADS = {norm(w) for w in ("وكالة", "صحيفة", "موقع", "قن
 _SRC_STOP = {norm(w) for w in ("ان", "إن", "أن", "انه", "إنه", "أنه", "في", "على", "عن", "الى", "إلى")}
 
 
-def _claimed_by(nt: Normalized, toks: list[_Tok]) -> str | None:
+@lru_cache(maxsize=None)
+def _claim_cue_index() -> tuple[tuple[bool, dict[str, int], tuple[tuple[int, str, str], ...]], ...]:
+    """The source cues in two groups (prepositions like بحسب first, then verbs), each as
+    (is_prep, one-word forms -> rank, two-word cues as (rank, first word, second word)).
+    A one-word cue matches as itself or with و/ف; the first word of a two-word cue as
+    itself or with و. Rank is the cue's place in its group (the first matching cue wins)."""
     cues = _source_cues()
     prep = [c for c in cues if c in {norm(x) for x in ("بحسب", "حسب", "وفق", "وفقا ل", "طبقا ل", "نقلا عن")}]
-    for group in (prep, [c for c in cues if c not in prep]):
+    out = []
+    for is_prep, group in ((True, prep), (False, [c for c in cues if c not in prep])):
+        singles: dict[str, int] = {}
+        doubles = []
+        for rank, c in enumerate(group):
+            cw = c.split(" ")
+            if len(cw) == 1:
+                for form in (c, "و" + c, "ف" + c):
+                    singles.setdefault(form, rank)
+            elif len(cw) == 2:
+                doubles.append((rank, cw[0], cw[1]))
+        out.append((is_prep, singles, tuple(doubles)))
+    return tuple(out)
+
+
+def _claim_hit(toks: list[_Tok], i: int, singles: dict[str, int], doubles) -> int | None:
+    """Tokens taken by the first cue (in group order) that matches at token ``i``."""
+    word = toks[i].t
+    best = (singles[word], 1) if word in singles else None
+    if i + 1 < len(toks):
+        for rank, w0, w1 in doubles:
+            if best is not None and rank > best[0]:
+                break
+            if word in (w0, "و" + w0) and toks[i + 1].t.startswith(w1):
+                best = (rank, 2)
+                break
+    return best[1] if best else None
+
+
+def _claimed_by(nt: Normalized, toks: list[_Tok]) -> str | None:
+    for is_prep, singles, doubles in _claim_cue_index():
         for i, t in enumerate(toks):
-            word = t.t
-            hit = None
-            for c in group:
-                cw = c.split(" ")
-                if len(cw) == 1 and (word == c or word == "و" + c or word == "ف" + c):
-                    hit = 1
-                elif len(cw) == 2 and i + 1 < len(toks) and word in (cw[0], "و" + cw[0]) \
-                        and toks[i + 1].t.startswith(cw[1]):
-                    hit = 2
-                if hit:
-                    break
+            hit = _claim_hit(toks, i, singles, doubles)
             if not hit:
                 continue
             j = i + hit
             after_cue = nt.text[toks[j - 1].e:toks[j].s] if j < len(toks) else ""
             if re.search(r"[:\"']", after_cue):
                 continue  # 'وقال: "…"' — the speaker is not in this sentence
-            if j < len(toks) and group is not prep and toks[j].t.startswith("ب") and toks[j].t.endswith(("هم", "ه", "ها")):
+            if j < len(toks) and not is_prep and toks[j].t.startswith("ب") and toks[j].t.endswith(("هم", "ه", "ها")):
                 j += 1  # "اعترفت بإصابتهم الولايات المتحدة": skip the complement
             words = []
             k = j
@@ -507,7 +532,7 @@ def _claimed_by(nt: Normalized, toks: list[_Tok]) -> str | None:
                     break  # an adverb (تباعاً) ends the source phrase
                 words.append(k)
                 k += 1
-            if words and group is not prep and not (toks[words[0]].t.startswith("ال")
+            if words and not is_prep and not (toks[words[0]].t.startswith("ال")
                                                    or toks[words[0]].t in _SOURCE_HEADS):
                 continue  # after a verb cue the subject must look like one (الولايات المتحدة، وكالة …)
             if words:

@@ -659,3 +659,36 @@ def test_singular_victim_counts_one_and_coordinated_counts_add_up():
     # a subset ("بينهم") is not added; a coordinated singular after a number is not counted
     r = one("وقتل المسلحون يوم الثلاثاء 7 ديسمبر/كانون الأول 13 جندياً ومدنياً في كمين.")
     assert r["killed"] == 13
+
+
+def test_claim_cue_index_picks_the_same_cue_as_scanning_the_lexicon():
+    # the indexed look-up must give, at every token, what scanning the cues in order gives
+    from iraqkit.arabic import norm, normalize
+    from iraqkit.attacks import _claim_cue_index, _claim_hit, _source_cues, _tokens
+    from iraqkit.paths import RAW
+
+    cues = _source_cues()
+    prep = [c for c in cues if c in {norm(x) for x in ("بحسب", "حسب", "وفق", "وفقا ل", "طبقا ل", "نقلا عن")}]
+    groups = [prep, [c for c in cues if c not in prep]]
+
+    def scan(toks, i, group):
+        word = toks[i].t
+        for c in group:
+            cw = c.split(" ")
+            if len(cw) == 1 and word in (c, "و" + c, "ف" + c):
+                return 1
+            if len(cw) == 2 and i + 1 < len(toks) and word in (cw[0], "و" + cw[0]) \
+                    and toks[i + 1].t.startswith(cw[1]):
+                return 2
+        return None
+
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
+    text += " وبحسب مصادر وفقا لمصادر وطبقا للبيان نقلا عن مسؤول وقالت الوزارة"
+    toks = _tokens(normalize(text))
+    hits = 0
+    for (is_prep, singles, doubles), group in zip(_claim_cue_index(), groups):
+        for i in range(len(toks)):
+            want = scan(toks, i, group)
+            assert _claim_hit(toks, i, singles, doubles) == want, toks[i].t
+            hits += want is not None
+    assert hits >= 20
