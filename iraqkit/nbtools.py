@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.add_argument("--timeout", type=int, default=TIMEOUT, help="per-cell timeout in seconds")
         ap.add_argument("notebooks", nargs="+", type=Path)
         a = ap.parse_args(argv[1:])
-        run(a.notebooks, a.html, a.timeout)
+        run(a.notebooks, a.html, a.timeout, log=lambda *m: print(*m, flush=True))
         return 0
     print("usage: python -m iraqkit.nbtools strip NOTEBOOK...\n"
           "       python -m iraqkit.nbtools run [--html DIR] NOTEBOOK...", file=sys.stderr)
