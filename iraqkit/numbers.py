@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .arabic import WORD_CHARS, Normalized, norm, normalize
 
@@ -314,6 +315,18 @@ def find_quantities(text: str) -> list[Quantity]:
 
 
 def find_quantities_normalized(nt: Normalized) -> list[Quantity]:
+    """Quantities of a normalised text; cached (``Normalized`` is immutable), since the
+    attacks and milestones stages read the same sentences (a new list each time; the
+    quantities are immutable)."""
+    return list(_find_quantities_cached(nt))
+
+
+@lru_cache(maxsize=2048)
+def _find_quantities_cached(nt: Normalized) -> tuple[Quantity, ...]:
+    return tuple(_find_quantities(nt))
+
+
+def _find_quantities(nt: Normalized) -> list[Quantity]:
     s = nt.text
     toks = _tokens(s)
     date_spans = [(m.start(), m.end()) for m in _DATE_NUM.finditer(s)]
