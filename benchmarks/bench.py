@@ -218,6 +218,9 @@ def bench_report() -> dict:
         loop = " && ".join(f"{jupyter} nbconvert --to notebook --execute --inplace "
                            f"--ExecutePreprocessor.timeout=900 {nb}" for nb in nbs)
         floor = run(["bash", "-c", loop], cwd=Path(d))
+        # the same runner `make report` uses (one process, a fresh kernel per notebook): the
+        # fair floor, since it pays the same start-up costs as the report
+        runner = run([PY, "-m", "iraqkit.nbtools", "run", *nbs], cwd=Path(d))
     saved = SNAPSHOT.pop("path", None)
     try:
         rep = run(["make", "report"])
@@ -226,6 +229,8 @@ def bench_report() -> dict:
             SNAPSHOT["path"] = saved
     return {"make_report_seconds": rep["seconds"], "trivial_seconds": floor["seconds"],
             "ratio": round(rep["seconds"] / floor["seconds"], 2),
+            "trivial_runner_seconds": runner["seconds"],
+            "ratio_runner": round(rep["seconds"] / runner["seconds"], 2),
             "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb"))}
 
 
@@ -293,9 +298,13 @@ def write_md(results: dict) -> None:
     rep = results.get("report")
     L += ["", "## Report", ""]
     if rep:
-        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s; "
-              f"four trivial notebooks (import pandas + matplotlib, save one figure): {rep['trivial_seconds']} s; "
-              f"ratio {rep['ratio']}."]
+        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s. "
+              "Four trivial notebooks (import pandas + matplotlib, save one figure):", "",
+              f"- run by the same runner as `make report` (`python -m iraqkit.nbtools run`, one process, a fresh "
+              f"kernel per notebook): {rep.get('trivial_runner_seconds', 'not measured')} s; "
+              f"ratio **{rep.get('ratio_runner', 'n/a')}** (the fair comparison: both pay the same start-ups);",
+              f"- run as four `jupyter nbconvert --execute` calls: {rep['trivial_seconds']} s; ratio {rep['ratio']} "
+              "(flatters the report, which no longer starts a process per notebook)."]
     else:
         L += ["Not measured (run with `--report`)."]
     # targets
@@ -314,8 +323,11 @@ def write_md(results: dict) -> None:
             L.append(f"| dask 2 workers ≥ {TARGETS['dask_speedup']}× in-process ({_fmt_size(r['size'])}){note} | "
                      f"{sp:.2f}× | {'yes' if sp >= TARGETS['dask_speedup'] else 'no'} |")
     if rep:
-        L.append(f"| make report within {TARGETS['report_ratio']:g}× trivial notebooks | {rep['ratio']}× | "
-                 f"{'yes' if rep['ratio'] <= TARGETS['report_ratio'] else 'no'} |")
+        if "ratio_runner" in rep:
+            L.append(f"| make report within {TARGETS['report_ratio']:g}× trivial notebooks (same runner) | "
+                     f"{rep['ratio_runner']}× | {'yes' if rep['ratio_runner'] <= TARGETS['report_ratio'] else 'no'} |")
+        L.append(f"| make report within {TARGETS['report_ratio']:g}× trivial notebooks (four nbconvert calls) | "
+                 f"{rep['ratio']}× | {'yes' if rep['ratio'] <= TARGETS['report_ratio'] else 'no'} |")
     rss = [(r["size"], r["local"]["maxrss_mb"]) for r in sizes if r.get("local")]
     if len(rss) >= 2:
         (s0, a), (s1, b) = rss[0], rss[-1]
