@@ -351,7 +351,24 @@ def process_batch(files: list[str], cfg: BatchConfig) -> list[dict]:
         res["cached"] = False
         res["n_bytes"] = len(data)
         out.append(res)
+    release_text_caches()
     return out
+
+
+def release_text_caches() -> None:
+    """Empty :func:`iraqkit.arabic.normalize`'s LRU cache (called after every batch).
+
+    The cache is bounded by entries (4,096), not bytes: each entry keeps the text, its
+    normalised copy and a tuple of one Python int per character, and over a long build it
+    fills up with whole-article texts (``dates.infer_publication_date`` normalises the
+    full text): measured +11 MB of live objects per 0.5 MB of input, the main reason peak
+    RSS grew with the corpus (10 MB synthetic corpus: 628 MB before, 369 MB after, same
+    build time). Results do not depend on it (a pure function's cache)."""
+    from . import arabic
+
+    f = getattr(arabic, "normalize", None)
+    if f is not None and hasattr(f, "cache_clear"):
+        f.cache_clear()
 
 
 def make_batches(files: list[Path], batch_mb: float = DEFAULT_BATCH_MB,
