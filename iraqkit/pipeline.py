@@ -10,13 +10,22 @@ How a build runs (the *engine*):
   ``batch_mb`` MB / ``batch_files`` files. A batch is one unit of work
   (:func:`process_batch`): for every file it reads the bytes, decodes, cleans, splits
   (ingest), then runs the *per-document* step of every later stage on each document of
-  that file. Peak memory is bounded by a batch plus the small per-document results kept
-  for the cross-document steps.
+  that file. After each batch the text-normalisation cache is emptied
+  (:func:`release_text_caches`).
 * **In order.** The driver consumes batch results in file order: it quarantines
   duplicates (same article text as an earlier file in name order, exactly as
   :func:`iraqkit.ingest.iter_ingest`), appends the ingest rows to the CSV files, and
   keeps each stage's per-document results for the cross-document step (merging events
   and milestones told by several articles), which runs once at the end.
+* **Memory.** With ``return_tables=False`` (the CLI), the parts that are only
+  concatenated and sorted (the actors stage's mentions, quotes, actor_unknown:
+  ``StageAdapter.sorted_parts``) are not kept: each batch's rows are sorted and written to
+  a run under ``<out>/.spill/`` (removed at the end), and the tables are written by a
+  k-way merge of the runs (:mod:`iraqkit.spill`); ``actor_edges`` is counted batch by
+  batch (:class:`CooccurrenceCounter`). What stays in memory grows with the corpus only
+  through the inputs of the attack and milestone merges (one row per incident or
+  milestone mention, with its sentence) and a few strings per file. With
+  ``return_tables=True`` (or a whole-table stage) everything is kept, as before.
 * **Cache.** Each file's result is stored under a key made of the file name, the sha256
   of its bytes and the *code version* (:func:`code_version`: a hash of every iraqkit
   source file, the curated ``data/`` files, the stage list and the pandas/Python
@@ -46,12 +55,14 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
 from . import ingest as ingest_mod
+from .spill import SortedRuns
 
 #: Stage name -> module. Order matters: each stage reads the tables of those before it.
 STAGES = {
@@ -175,6 +186,13 @@ class StageAdapter:
     keep_empty: bool = True
     #: per-document tables later stages read, from this stage's parts (e.g. ``mentions``)
     feed: Callable[[dict], dict] | None = None
+    #: parts whose table is just the per-document frames concatenated and sorted:
+    #: ``{part: (columns, sort keys)}``. With ``return_tables=False`` they are spilled to
+    #: sorted runs on disk and written by a k-way merge (:mod:`iraqkit.spill`) instead of
+    #: being kept in memory; ``spill_extra()`` returns an object whose ``add(part, df)``
+    #: sees each batch's sorted rows and whose ``tables()`` gives the stage's other tables.
+    sorted_parts: dict[str, tuple[list[str], list[str]]] | None = None
+    spill_extra: Callable[..., object] | None = None
 
 
 def _actors_adapter() -> StageAdapter:
@@ -190,7 +208,73 @@ def _actors_adapter() -> StageAdapter:
         # later stages see the document's rows of the final (sorted) mentions table
         return {"mentions": actors.sort_part("mentions", parts["mentions"])}
 
-    return StageAdapter(extract, merge, tuple(actors.DOC_PARTS), keep_empty=False, feed=feed)
+    return StageAdapter(extract, merge, tuple(actors.DOC_PARTS), keep_empty=False, feed=feed,
+                        sorted_parts={k: (list(c), list(o)) for k, (c, o) in actors.DOC_PARTS.items()},
+                        spill_extra=CooccurrenceCounter)
+
+
+class CooccurrenceCounter:
+    """:func:`iraqkit.actors.cooccurrence` computed batch by batch from the mentions
+    (``actor_edges`` is additive: ``weight`` counts (doc_id, sentence_id) groups, ``n_docs``
+    distinct documents, segments ``#2`` … counting with their file).
+
+    A document's rows all come from one file, hence one batch, so each batch's groups and
+    documents are counted on their own — except for documents whose doc_id could also come
+    from another input file (file stems equal up to ``#``/``@``: ``a.txt`` and ``a.html``):
+    their rows (three short columns) are kept and counted together at the end. Memory: one
+    entry per actor pair, plus those rows."""
+
+    def __init__(self, file_names: Iterable[str] = ()):
+        keys: dict[str, int] = {}
+        for n in file_names:
+            k = self.file_key(Path(n).stem)
+            keys[k] = keys.get(k, 0) + 1
+        self.shared = {k for k, c in keys.items() if c > 1}
+        self.weights: dict[tuple[str, str], int] = {}
+        self.n_docs: dict[tuple[str, str], int] = {}
+        self.held: list[tuple] = []  # (doc_id, sentence_id, actor_id) of shared doc_ids
+
+    @staticmethod
+    def file_key(doc_id: str) -> str:
+        return doc_id.split("#")[0].split("@")[0]
+
+    def add(self, part: str, df: pd.DataFrame) -> None:
+        if part != "mentions" or not len(df):
+            return
+        rows = zip(df["doc_id"].tolist(), df["sentence_id"].tolist(), df["actor_id"].tolist(),
+                   df["doc_id"].isna().tolist(), df["sentence_id"].isna().tolist())
+        groups: dict[tuple, set] = {}
+        for d, sid, a, dna, sna in rows:
+            if dna or sna:  # groupby drops missing keys
+                continue
+            if self.shared and self.file_key(str(d)) in self.shared:
+                self.held.append((d, sid, a))
+                continue
+            groups.setdefault((d, sid), set()).add(a)
+        self._count(groups)
+
+    def _count(self, groups: dict[tuple, set]) -> None:
+        docs: dict[tuple[str, str], set] = {}
+        for (d, _sid), ids in groups.items():
+            base = str(d).split("#")[0]
+            for a, b in combinations(sorted(ids), 2):
+                self.weights[(a, b)] = self.weights.get((a, b), 0) + 1
+                docs.setdefault((a, b), set()).add(base)
+        for pair, bases in docs.items():
+            self.n_docs[pair] = self.n_docs.get(pair, 0) + len(bases)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        from . import actors
+
+        if self.held:
+            groups: dict[tuple, set] = {}
+            for d, sid, a in self.held:
+                groups.setdefault((d, sid), set()).add(a)
+            self.held = []
+            self._count(groups)
+        rows = [dict(source=a, target=b, weight=w, n_docs=self.n_docs[(a, b)])
+                for (a, b), w in sorted(self.weights.items())]
+        return {"actor_edges": pd.DataFrame(rows, columns=actors.EDGE_COLUMNS)}
 
 
 def _attacks_adapter() -> StageAdapter:
@@ -493,6 +577,68 @@ def _progress(total_bytes: int, n_files: int, enabled: bool | None):
                 file=sys.stderr, dynamic_ncols=True, postfix={"files": f"0/{n_files}"})
 
 
+def _write_spilled(runs: dict[str, SortedRuns], extra, out: Path, parquet_dir: Path | None) -> dict[str, int]:
+    """Write a spilled stage's tables: each sorted part by a k-way merge of its runs (chunk
+    by chunk, never the whole table), then the extra tables (e.g. ``actor_edges``).
+    Returns the row count of every table, in the stage's table order."""
+    counts: dict[str, int] = {}
+    for p, r in runs.items():
+        w = TableWriter(out, p, parquet_dir)
+        try:
+            for chunk in r.iter_chunks():
+                w.write(chunk)
+            if w.header:  # no row at all: the header, as for an empty table
+                w.write(pd.DataFrame(columns=r.columns))
+        except BaseException:
+            w.abort()
+            raise
+        w.close()
+        r.cleanup()
+        counts[p] = w.rows
+    for k, v in (extra.tables() if extra is not None else {}).items():
+        write_table(v, out / f"{k}.csv")
+        if parquet_dir is not None:
+            shutil.rmtree(parquet_dir / k, ignore_errors=True)
+            write_parquet(v, parquet_dir / k / "part-00000.parquet")
+        counts[k] = len(v)
+    return counts
+
+
+def _is_files_entry(entry) -> bool:
+    return isinstance(entry, dict) and "__files__" in entry
+
+
+def _store_merged_files(counts: dict[str, int], directory: Path, out: Path, parquet_dir: Path | None) -> dict:
+    """Copy a spilled stage's written tables into the merged cache (files, not frames)."""
+    for k in counts:
+        directory.mkdir(parents=True, exist_ok=True)
+        src, dst = out / f"{k}.csv", directory / f"{k}.csv"
+        if src.resolve() != dst.resolve():
+            shutil.copyfile(src, dst)
+        if parquet_dir is not None and (parquet_dir / k).exists():
+            shutil.rmtree(directory / "parquet" / k, ignore_errors=True)
+            shutil.copytree(parquet_dir / k, directory / "parquet" / k)
+    return {"__files__": dict(counts), "__parquet__": parquet_dir is not None}
+
+
+def _restore_merged_files(entry, directory: Path | None, out: Path, parquet_dir: Path | None) -> dict | None:
+    """A spilled stage's tables from the merged cache, or None when it does not hold them
+    (then they are written from the runs)."""
+    if directory is None or not _is_files_entry(entry) or (parquet_dir is not None and not entry["__parquet__"]):
+        return None
+    counts = entry["__files__"]
+    if not all((directory / f"{k}.csv").exists() for k in counts):
+        return None
+    for k in counts:
+        tmp = out / f".{k}.csv.tmp"
+        shutil.copyfile(directory / f"{k}.csv", tmp)
+        os.replace(tmp, out / f"{k}.csv")
+        if parquet_dir is not None:
+            shutil.rmtree(parquet_dir / k, ignore_errors=True)
+            shutil.copytree(directory / "parquet" / k, parquet_dir / k)
+    return dict(counts)
+
+
 def _local_runner(batches: list[list[str]], cfg: BatchConfig, **_) -> Iterator[list[dict]]:
     for b in batches:
         yield process_batch(b, cfg)
@@ -555,24 +701,43 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
 
     writers = {n: TableWriter(out, n, parquet_dir) for n in INGEST_TABLES}
     adapters = {s: stage_adapter(s) for s in streamed}
-    accs = {s: {p: PartAccumulator(adapters[s].keep_empty) for p in adapters[s].parts} for s in streamed}
+    # parts that are plain sorted concatenations go to sorted runs on disk when the tables
+    # are not returned (memory stays flat); the rest is accumulated for the merges
+    spill_dir = out / ".spill"
+    shutil.rmtree(spill_dir, ignore_errors=True)  # left over from an interrupted build
+    spilled: dict[str, dict[str, SortedRuns]] = {}
+    extras: dict[str, object] = {}
+    if not keep_full:
+        for s in streamed:
+            ad = adapters[s]
+            if ad.sorted_parts:
+                spilled[s] = {p: SortedRuns(spill_dir / s, p, cols, keys, keep_empty=ad.keep_empty)
+                              for p, (cols, keys) in ad.sorted_parts.items()}
+                extras[s] = ad.spill_extra([f.name for f in files]) if ad.spill_extra else None
+    accs = {s: {p: PartAccumulator(adapters[s].keep_empty) for p in adapters[s].parts
+                if p not in spilled.get(s, {})} for s in streamed}
     full: dict[str, list[pd.DataFrame]] = {n: [] for n in INGEST_TABLES}
     seen: dict[str, str] = {}
-    file_keys: list[str] = []  # name + sha256 of every file, in order (corpus-level cache key)
+    # corpus-level cache key: the code version and every file's name + sha256, in order
+    # (hashed as it goes: the same digest as hashing the "\n"-joined list)
+    corpus_hash = hashlib.sha256(version.encode())
     merged_new: dict[str, dict] = {}
-    ingested_rows: list[str] = []  # documents.source_file, one per document row
+    ingested_files: list[str] = []  # one per ingested file (documents.source_file values)
+    n_docs = 0
     quarantined: list[str] = []
-    doc_ids: set[str] = set()
+    override_ids = set(overrides["doc_id"]) if len(overrides) else set()
+    doc_ids: set[str] = set()  # the overridden doc_ids seen (for the warning)
     n_sent = n_done = n_cached = 0
     bar = _progress(sum(f.stat().st_size for f in files), len(files), progress)
     t_batches = time.perf_counter()
     try:
         for results in runner(batches, cfg, scheduler=scheduler, workers=workers, log=log):
             docs, sents, rems, quar = [], [], [], []
+            to_spill: dict[tuple[str, str], list] = {}
             nbytes = 0
             for res in results:
                 nbytes += res["n_bytes"]
-                file_keys.append(f"{res['name']}|{res['sha256']}")
+                corpus_hash.update(f"\n{res['name']}|{res['sha256']}".encode())
                 n_cached += bool(res.get("cached"))
                 q = res["quarantine"]
                 if q is None and res["dedup_key"] in seen:
@@ -592,6 +757,9 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                     p.write_text(text, encoding="utf-8", newline="")
                 for s, parts in res["stages"].items():
                     for p, items in parts.items():
+                        if p in spilled.get(s, {}):
+                            to_spill.setdefault((s, p), []).extend(items)
+                            continue
                         for doc_id, df in items:
                             accs[s][p].add(doc_id, df)
             frames = {
@@ -608,19 +776,27 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                 writers[n].write(df)
                 if keep_full:
                     full[n].append(df)
-            ingested_rows += list(frames["documents"]["source_file"])
-            doc_ids.update(frames["documents"]["doc_id"])
+            ingested_files += dict.fromkeys(frames["documents"]["source_file"])
+            n_docs += len(frames["documents"])
+            if override_ids:
+                doc_ids.update(d for d in frames["documents"]["doc_id"] if d in override_ids)
             n_sent += len(frames["sentences"])
             for s in accs.values():
                 for a in s.values():
                     a.compact()
+            for (s, p), items in to_spill.items():
+                batch_rows = spilled[s][p].add_batch(items)
+                if batch_rows is not None and extras[s] is not None:
+                    extras[s].add(p, batch_rows)
             n_done += len(results)
+            del to_spill, results
             if bar is not None:
                 bar.update(nbytes)
                 bar.set_postfix(files=f"{n_done}/{len(files)}", cached=n_cached, refresh=False)
     except BaseException:
         for w in writers.values():
             w.abort()
+        shutil.rmtree(spill_dir, ignore_errors=True)
         raise
     finally:
         if bar is not None:
@@ -633,10 +809,11 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
         if unknown_ov:
             warnings.warn(f"overrides for doc_id(s) not in this corpus ignored: {unknown_ov}", stacklevel=2)
     counts = ingest_mod.reconcile(raw, {
-        "documents": pd.DataFrame({"source_file": ingested_rows}),
+        "documents": pd.DataFrame({"source_file": ingested_files}),
         "quarantine": pd.DataFrame({"source_file": quarantined}),
         "sentences": pd.DataFrame(index=pd.RangeIndex(n_sent)),
     })
+    counts["documents"] = n_docs  # one row per file was passed (reconcile only needs the names)
     log(f"ingest: {counts['files']} files -> {counts['ingested']} ingested "
         f"({counts['documents']} documents, {counts['sentences']} sentences), "
         f"{counts['quarantined']} quarantined")
@@ -646,7 +823,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     merged_cached = None
     corpus_key = None
     if cache_dir and streamed and not whole:
-        corpus_key = hashlib.sha256("\n".join([version] + file_keys).encode()).hexdigest()
+        corpus_key = corpus_hash.hexdigest()
         merged_cached = Cache(Path(cache_dir), version).get("merged-" + corpus_key)
 
     tables: dict[str, pd.DataFrame] = {}
@@ -654,32 +831,51 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
         tables = {n: (pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0]) for n, fs in full.items()}
         full.clear()
     # cross-document steps of the streamed stages, then whole-table stages
-    for name in stages:
-        if name == "ingest":
-            continue
-        if name in accs and merged_cached is not None:
-            new = merged_cached[name]
-        elif name in accs:
-            parts = {p: a.result() for p, a in accs[name].items()}
-            new = adapters[name].merge(parts, tables)
-            if corpus_key is not None:
-                merged_new[name] = new
-        else:
-            mod = importlib.import_module(STAGES[name])
-            new = mod.run_stage(tables)
-        tables.update(new)
-        log(f"{name}: " + ", ".join(f"{k} {len(v)}" for k, v in new.items()))
-        for k, v in new.items():
-            write_table(v, out / f"{k}.csv")
-            if parquet_dir is not None:
-                shutil.rmtree(parquet_dir / k, ignore_errors=True)
-                write_parquet(v, parquet_dir / k / "part-00000.parquet")
-    if corpus_key is not None and merged_cached is None:
+    merged_files = Cache(Path(cache_dir), version).dir / f"merged-{corpus_key}" if corpus_key else None
+    recomputed = False
+    try:
+        for name in stages:
+            if name == "ingest":
+                continue
+            if name in spilled:
+                entry = merged_cached.get(name) if merged_cached is not None else None
+                counts = _restore_merged_files(entry, merged_files, out, parquet_dir)
+                if counts is not None:
+                    merged_new[name] = entry
+                else:
+                    counts = _write_spilled(spilled[name], extras[name], out, parquet_dir)
+                    if corpus_key is not None:
+                        merged_new[name] = _store_merged_files(counts, merged_files, out, parquet_dir)
+                        recomputed = True
+                log(f"{name}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
+                continue
+            cached = merged_cached.get(name) if merged_cached is not None and name in accs else None
+            if cached is not None and not _is_files_entry(cached):
+                new = merged_new[name] = cached
+            elif name in accs:
+                parts = {p: a.result() for p, a in accs[name].items()}
+                new = adapters[name].merge(parts, tables)
+                if corpus_key is not None:
+                    merged_new[name] = new
+                    recomputed = True
+            else:
+                mod = importlib.import_module(STAGES[name])
+                new = mod.run_stage(tables)
+            tables.update(new)
+            log(f"{name}: " + ", ".join(f"{k} {len(v)}" for k, v in new.items()))
+            for k, v in new.items():
+                write_table(v, out / f"{k}.csv")
+                if parquet_dir is not None:
+                    shutil.rmtree(parquet_dir / k, ignore_errors=True)
+                    write_parquet(v, parquet_dir / k / "part-00000.parquet")
+    finally:
+        shutil.rmtree(spill_dir, ignore_errors=True)
+    if corpus_key is not None and recomputed:
         Cache(Path(cache_dir), version).put("merged-" + corpus_key, merged_new)
     t_end = time.perf_counter()
     if timings is not None:
         timings.update({"setup": t_batches - t_start, "batches": t_merge - t_batches,
                         "merge": t_end - t_merge, "total": t_end - t_start,
-                        "merge_cached": merged_cached is not None,
+                        "merge_cached": merged_cached is not None and not recomputed,
                         "files": len(files), "cached": n_cached, "batches_n": len(batches)})
     return tables if return_tables else {}

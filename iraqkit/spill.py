@@ -1,0 +1,219 @@
+"""Sorted runs on disk: a per-document table kept out of memory during a build.
+
+The streaming engine (:mod:`iraqkit.pipeline`) hands each batch's per-document frames of a
+table to :class:`SortedRuns`. They are concatenated, sorted by the table's key (plus the
+row's position inside its document, then arrival order) and written to
+``<dir>/<name>-<run>.pkl`` as a sequence of pickled chunks of at most ``chunk_rows`` rows.
+At the end :meth:`SortedRuns.iter_chunks` merges the runs (``heapq.merge``; more than
+``fan_in`` runs are first merged in groups, so at most ``fan_in`` files are open and at
+most ``fan_in`` chunks are in memory) and yields the table in its final order, chunk by
+chunk, with the column dtypes that ``pd.concat`` of every per-document frame would have.
+
+That order is the one of ``concat(frames in doc_id order).sort_values(keys, kind="stable")``
+(what :func:`iraqkit.actors.sort_part` does): rows are compared by the key values with
+Python's ordering (strings by code point, as pandas sorts them; a missing value sorts
+last, as ``na_position="last"``), ties by the position of the row in its document's frame,
+then by arrival (file) order. Writing the yielded chunks one after the other with
+``to_csv`` gives the same bytes as writing the whole sorted table.
+"""
+from __future__ import annotations
+
+import heapq
+import os
+import pickle
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+POS = "__pos"  # position of the row in its document's frame (tie-break), dropped on output
+
+
+class _Last:
+    """Sorts after every value and equal to itself (a missing key value: ``na_position="last"``)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other):
+        return False
+
+    def __le__(self, other):
+        return isinstance(other, _Last)
+
+    def __gt__(self, other):
+        return not isinstance(other, _Last)
+
+    def __ge__(self, other):
+        return True
+
+    def __eq__(self, other):
+        return isinstance(other, _Last)
+
+    def __hash__(self):
+        return 0
+
+
+LAST = _Last()
+
+
+def _key_columns(df: pd.DataFrame, keys: list[str]) -> list[list]:
+    cols = []
+    for k in [*keys, POS]:
+        s = df[k]
+        vals = s.tolist()
+        na = s.isna()
+        if na.any():
+            vals = [LAST if m else v for v, m in zip(vals, na.tolist())]
+        cols.append(vals)
+    return cols
+
+
+def _signature(df: pd.DataFrame) -> tuple:
+    return tuple((str(c), str(t)) for c, t in df.dtypes.items())
+
+
+class SortedRuns:
+    """One table as sorted runs on disk (see the module docstring)."""
+
+    def __init__(self, directory: Path, name: str, columns: list[str], keys: list[str], *,
+                 keep_empty: bool = False, chunk_rows: int = 2048, fan_in: int = 64):
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.columns = list(columns)
+        self.keys = list(keys)
+        self.keep_empty = keep_empty
+        self.chunk_rows = chunk_rows
+        self.fan_in = max(2, fan_in)
+        self.runs: list[Path] = []
+        self.n_rows = 0
+        self.n_frames = 0
+        #: one empty frame per dtype signature seen, in order of first appearance
+        self.samples: dict[tuple, pd.DataFrame] = {}
+        self._seq = 0
+
+    # --- writing -------------------------------------------------------------------
+    def add_batch(self, items: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFrame | None:
+        """Add one batch's per-document frames (``(doc_id, frame)``, any order); returns the
+        batch's rows in final order (with the :data:`POS` column), or None when empty."""
+        frames = []
+        for _doc_id, df in items:
+            if not self.keep_empty and len(df) == 0:
+                continue
+            self.n_frames += 1
+            sig = _signature(df)
+            if sig not in self.samples:
+                self.samples[sig] = df.iloc[:1].copy()
+            frames.append(df.assign(**{POS: range(len(df))}))
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return None
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        kc = _key_columns(df, self.keys)
+        order = sorted(range(len(df)), key=lambda i: tuple(c[i] for c in kc))
+        df = df.iloc[order].reset_index(drop=True)
+        self._write_run(self._chunks_of(df))
+        self.n_rows += len(df)
+        return df
+
+    def _chunks_of(self, df: pd.DataFrame) -> Iterator[pd.DataFrame]:
+        for i in range(0, len(df), self.chunk_rows):
+            yield df.iloc[i:i + self.chunk_rows]
+
+    def _new_path(self) -> Path:
+        self._seq += 1
+        return self.dir / f"{self.name}-{self._seq:06d}.pkl"
+
+    def _write_run(self, chunks: Iterable[pd.DataFrame], path: Path | None = None) -> Path:
+        path = path or self._new_path()
+        with open(path, "wb") as fh:
+            for c in chunks:
+                pickle.dump(c, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        return path
+
+    # --- reading -------------------------------------------------------------------
+    @staticmethod
+    def _read_chunks(path: Path) -> Iterator[pd.DataFrame]:
+        with open(path, "rb") as fh:
+            while True:
+                try:
+                    yield pickle.load(fh)
+                except EOFError:
+                    return
+
+    def _rows(self, run: int, path: Path) -> Iterator[tuple]:
+        seq = 0
+        for chunk in self._read_chunks(path):
+            kc = _key_columns(chunk, self.keys)
+            for i, key in enumerate(zip(*kc)):
+                yield key, run, seq, chunk, i
+                seq += 1
+
+    def _merge(self, paths: list[Path]) -> Iterator[pd.DataFrame]:
+        """Chunks (with POS) of the runs in ``paths`` merged in order."""
+        rows = heapq.merge(*(self._rows(r, p) for r, p in enumerate(paths)))
+        buf: list[tuple[pd.DataFrame, int, int]] = []  # (chunk, first row, last row + 1)
+        n = 0
+        for _key, _run, _seq, chunk, i in rows:
+            if buf and buf[-1][0] is chunk and buf[-1][2] == i:
+                buf[-1] = (chunk, buf[-1][1], i + 1)
+            else:
+                buf.append((chunk, i, i + 1))
+            n += 1
+            if n >= self.chunk_rows:
+                yield _take(buf)
+                buf, n = [], 0
+        if buf:
+            yield _take(buf)
+
+    def dtypes(self) -> pd.Series | None:
+        """The dtypes ``pd.concat`` of every frame added would give (None when no frame)."""
+        if not self.samples:
+            return None
+        samples = list(self.samples.values())
+        if len(samples) == 1:
+            return samples[0].dtypes
+        return pd.concat(samples, ignore_index=True).dtypes
+
+    def iter_chunks(self) -> Iterator[pd.DataFrame]:
+        """The whole table in final order, ``chunk_rows`` rows at a time, in the final
+        columns and dtypes. Nothing is yielded when no row was added."""
+        runs = list(self.runs)
+        while len(runs) > self.fan_in:  # merge groups of runs first (keeps their order)
+            merged = []
+            for g in range(0, len(runs), self.fan_in):
+                group = runs[g:g + self.fan_in]
+                if len(group) == 1:
+                    merged.append(group[0])
+                    continue
+                path = self._new_path()
+                with open(path, "wb") as fh:
+                    for c in self._merge(group):
+                        pickle.dump(c, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                for p in group:
+                    p.unlink()
+                merged.append(path)
+            runs = merged
+        self.runs = runs
+        if not runs:
+            return
+        dtypes = self.dtypes()
+        for chunk in self._merge(runs):
+            out = chunk.drop(columns=[POS])
+            if dtypes is not None and len(self.samples) > 1:
+                out = out.astype(dtypes.to_dict())
+            yield out[self.columns]
+
+    def cleanup(self) -> None:
+        for p in self.runs:
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                pass
+        self.runs = []
+
+
+def _take(buf: list[tuple[pd.DataFrame, int, int]]) -> pd.DataFrame:
+    pieces = [c.iloc[a:b] for c, a, b in buf]
+    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)

@@ -1,0 +1,207 @@
+"""Flat memory: per-document tables spilled to sorted runs on disk and merged back give the
+same bytes as the whole-table build; the driver keeps no mention rows; the text cache is
+emptied after every batch."""
+import importlib.util
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iraqkit import actors, arabic, pipeline, spill
+from iraqkit.paths import RAW
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"bench_mem_{name}", ROOT / "benchmarks" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+corpus = _load("corpus")
+reference = _load("reference")
+QUIET = dict(log=lambda *a: None, progress=False)
+
+
+def _same_csvs(a: Path, b: Path) -> None:
+    na, nb = sorted(p.name for p in a.glob("*.csv")), sorted(p.name for p in b.glob("*.csv"))
+    assert na == nb
+    for n in na:
+        assert (a / n).read_bytes() == (b / n).read_bytes(), f"{n} differs"
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    d = tmp_path_factory.mktemp("synth_mem") / "raw"
+    corpus.generate(d, 150_000, seed=3, big_line=20_000)
+    return d
+
+
+@pytest.fixture(scope="module")
+def refs(tmp_path_factory, synth):
+    out = {}
+    for name, raw, verify in (("real", RAW, True), ("synth", synth, False)):
+        d = tmp_path_factory.mktemp(f"ref_mem_{name}")
+        reference.reference_build(raw, d, verify=verify, log=lambda *a: None)
+        out[name] = d
+    return out
+
+
+@pytest.fixture
+def tiny_runs(monkeypatch):
+    """Runs of a few rows, merged a few at a time: every path of the k-way merge is taken."""
+    orig = spill.SortedRuns.__init__
+
+    def init(self, *a, **k):
+        k.update(chunk_rows=7, fan_in=3)
+        orig(self, *a, **k)
+
+    monkeypatch.setattr(spill.SortedRuns, "__init__", init)
+
+
+def test_spilled_build_equals_reference_on_the_real_corpus(tmp_path, refs, tiny_runs):
+    pipeline.build(RAW, tmp_path, return_tables=False, batch_files=1, **QUIET)
+    _same_csvs(refs["real"], tmp_path)
+    assert not (tmp_path / ".spill").exists()
+
+
+def test_spilled_build_equals_reference_on_a_synthetic_corpus(tmp_path, refs, synth, tiny_runs, monkeypatch):
+    held = []
+    orig_add = pipeline.PartAccumulator.add
+    monkeypatch.setattr(pipeline.PartAccumulator, "add", lambda self, d, df: (held.append(list(df.columns)),
+                                                                            orig_add(self, d, df)))
+    pipeline.build(synth, tmp_path, verify=False, return_tables=False, batch_mb=0.02, batch_files=4, **QUIET)
+    _same_csvs(refs["synth"], tmp_path)
+    # the driver kept no actor rows in memory (only the attack and milestone parts)
+    assert held and not any(cols in (actors.MENTION_COLUMNS, actors.QUOTE_COLUMNS, actors.UNKNOWN_COLUMNS)
+                            for cols in held)
+    assert not (tmp_path / ".spill").exists()
+
+
+def test_spilled_build_equals_in_memory_build_when_doc_ids_collide(tmp_path, synth, tiny_runs):
+    """Two files with the same stem give the same doc_id (a known limitation: the whole-table
+    reference then runs both as one document, the engine as two); spilling changes nothing."""
+    raw = tmp_path / "raw"
+    shutil.copytree(synth, raw)
+    src = next(p for p in sorted(raw.iterdir()) if p.suffix == ".txt" and p.stat().st_size > 2000)
+    shutil.copy(sorted(RAW.glob("*.txt"))[0], raw / f"{src.stem}.text")
+    opts = dict(verify=False, batch_mb=0.02, batch_files=4, **QUIET)
+    tables = pipeline.build(raw, tmp_path / "mem", return_tables=True, **opts)
+    pipeline.build(raw, tmp_path / "spill", return_tables=False, **opts)
+    _same_csvs(tmp_path / "mem", tmp_path / "spill")
+    assert tables["mentions"]["doc_id"].eq(src.stem).sum() > 0
+
+
+def test_spilled_dask_build_equals_reference(tmp_path, refs, synth):
+    pytest.importorskip("dask.distributed")
+    pytest.importorskip("pyarrow")
+    pipeline.build(synth, tmp_path, verify=False, return_tables=False, engine="dask", workers=2,
+                   batch_mb=0.05, **QUIET)
+    _same_csvs(refs["synth"], tmp_path)
+    for t in ("mentions", "quotes", "actor_edges"):
+        n = len(pd.read_csv(tmp_path / f"{t}.csv"))
+        assert len(pd.read_parquet(tmp_path / "parquet" / t)) == n
+
+
+def test_merged_cache_of_spilled_tables(tmp_path, refs, synth):
+    out = tmp_path / "out"
+    t1, t2 = {}, {}
+    pipeline.build(synth, out, verify=False, return_tables=False, cache=True, timings=t1, **QUIET)
+    (out / "mentions.csv").write_text("stale")
+    pipeline.build(synth, out, verify=False, return_tables=False, cache=True, timings=t2, **QUIET)
+    assert not t1["merge_cached"] and t2["merge_cached"]
+    _same_csvs(refs["synth"], out)
+    # a build that returns its tables cannot use files: it merges again, same tables
+    tables = pipeline.build(synth, tmp_path / "out2", verify=False, cache=out / ".cache", **QUIET)
+    _same_csvs(refs["synth"], tmp_path / "out2")
+    assert len(tables["mentions"]) == len(pd.read_csv(out / "mentions.csv"))
+
+
+def test_text_cache_is_emptied_after_each_batch(tmp_path):
+    streamed, _ = pipeline.split_stages(list(pipeline.STAGES))
+    cfg = pipeline.BatchConfig(streamed=streamed, overrides=pd.DataFrame(columns=["doc_id", "field", "value"]))
+    arabic.normalize("نص")
+    res = pipeline.process_batch([str(sorted(RAW.glob("*.txt"))[0])], cfg)
+    assert len(res[0]["stages"]["actors"]["mentions"][0][1]) > 0
+    assert arabic.normalize.cache_info().currsize == 0
+
+
+# --- the pieces ---------------------------------------------------------------------------
+def _frames(seed: int, n_docs: int = 40):
+    rng = random.Random(seed)
+    docs = [f"d{rng.randrange(30):02d}" + rng.choice(["", "#2", "@1", " x"]) for _ in range(n_docs)]
+    frames = []
+    for k, d in enumerate(docs):
+        n = rng.randrange(0, 6)
+        df = pd.DataFrame({
+            "doc_id": [d] * n,
+            "start": [rng.randrange(5) for _ in range(n)],
+            "end": [rng.randrange(5) for _ in range(n)],
+            "actor_id": [rng.choice(["a", "b", "c"]) for _ in range(n)],
+            "v": [rng.random() for _ in range(n)],
+        })
+        if k % 7 == 3 and n:  # another dtype signature: a float key column with a missing value
+            df["start"] = df["start"].astype(float)
+            df.loc[df.index[0], "start"] = float("nan")
+        if k % 11 == 5:
+            df["v"] = df["v"].astype(object)
+        frames.append((d, df))
+    return frames
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sorted_runs_equal_concat_and_stable_sort(tmp_path, seed):
+    frames = _frames(seed)
+    keys, cols = ["doc_id", "start", "end", "actor_id"], ["doc_id", "start", "end", "actor_id", "v"]
+    # what actors.finish does with PartAccumulator's result
+    acc = pipeline.PartAccumulator(keep_empty=False)
+    for d, df in frames:
+        acc.add(d, df)
+    want = acc.result().sort_values(keys, kind="stable").reset_index(drop=True)[cols]
+    runs = spill.SortedRuns(tmp_path, "t", cols, keys, chunk_rows=3, fan_in=2)
+    for i in range(0, len(frames), 5):  # batches of 5 documents, in arrival order
+        runs.add_batch(frames[i:i + 5])
+    got = pd.concat(list(runs.iter_chunks()), ignore_index=True)
+    pd.testing.assert_frame_equal(got, want)
+    assert want.to_csv(index=False) == "".join(c.to_csv(index=False, header=i == 0)
+                                               for i, c in enumerate(runs.iter_chunks()))
+    runs.cleanup()
+    assert not list(tmp_path.iterdir())
+
+
+def test_sorted_runs_hold_no_rows_in_memory(tmp_path):
+    runs = spill.SortedRuns(tmp_path, "t", ["doc_id", "start", "end", "actor_id", "v"],
+                            ["doc_id", "start", "end", "actor_id"])
+    for b in range(50):
+        runs.add_batch(_frames(b, 10))
+    held = [v for v in vars(runs).values() if isinstance(v, pd.DataFrame)]
+    assert held == [] and sum(len(s) for s in runs.samples.values()) <= len(runs.samples) <= 4
+    assert runs.n_rows == sum(len(c) for c in runs.iter_chunks()) > 500
+
+
+def test_cooccurrence_counter_equals_actors_cooccurrence():
+    rng = random.Random(5)
+    files = ["a.txt", "a.html", "b.txt", "c#1.txt", "c.json"]
+    ids = ["a", "a#2", "b", "b#2", "b#3", "c", "c@1", "c@2#2"]
+    batches = []
+    for k in range(6):
+        rows = []
+        # a file's documents (b, b#2, b#3) come in one batch, unless their doc_id can also come
+        # from another file (a.txt / a.html; c#1.txt / c.json)
+        own = [d for d in ids if d.startswith("b")] if k == 2 else []
+        for d in own + rng.sample([d for d in ids if d.startswith(("a", "c"))], 2):
+            for _ in range(rng.randrange(1, 12)):
+                rows.append({"doc_id": d, "sentence_id": rng.randrange(4), "actor_id": rng.choice("pqrstu")})
+        batches.append(pd.DataFrame(rows))
+    counter = pipeline.CooccurrenceCounter(files)
+    assert counter.shared == {"a", "c"}
+    for b in batches:
+        counter.add("mentions", b)
+    want = actors.cooccurrence(pd.concat(batches, ignore_index=True))
+    pd.testing.assert_frame_equal(counter.tables()["actor_edges"], want)
