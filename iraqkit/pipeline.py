@@ -833,6 +833,9 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     # cross-document steps of the streamed stages, then whole-table stages
     merged_files = Cache(Path(cache_dir), version).dir / f"merged-{corpus_key}" if corpus_key else None
     recomputed = False
+    # later merges of the built-in stages do not read earlier tables: without return_tables,
+    # each stage's tables are dropped once written
+    keep_tables = keep_full or any(s not in STAGE_ADAPTERS for s in streamed)
     try:
         for name in stages:
             if name == "ingest":
@@ -853,15 +856,17 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
             if cached is not None and not _is_files_entry(cached):
                 new = merged_new[name] = cached
             elif name in accs:
-                parts = {p: a.result() for p, a in accs[name].items()}
+                parts = {p: a.result() for p, a in accs.pop(name).items()}  # frees the frames
                 new = adapters[name].merge(parts, tables)
+                del parts
                 if corpus_key is not None:
                     merged_new[name] = new
                     recomputed = True
             else:
                 mod = importlib.import_module(STAGES[name])
                 new = mod.run_stage(tables)
-            tables.update(new)
+            if keep_tables:
+                tables.update(new)
             log(f"{name}: " + ", ".join(f"{k} {len(v)}" for k, v in new.items()))
             for k, v in new.items():
                 write_table(v, out / f"{k}.csv")
