@@ -79,12 +79,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pandas as pd
 
 from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
-from .grouping import connected_groups
+from .grouping import linked_groups
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
 
@@ -1443,14 +1443,14 @@ def _num(v):
     return v
 
 
-def _candidate_pairs(recs: list[dict], inc: list[int]) -> list[tuple[int, int]]:
+def _candidate_pairs(recs: list[dict], inc: list[int]) -> Iterator[tuple[int, int]]:
     """Incident pairs that can be compatible, found without comparing every pair: incidents
     that share a named victim (always compatible, so each is chained to the next one with that
     victim: the same groups as linking every pair), and pairs whose day/period windows lie
     within a day of each other (a sweep over windows sorted by start). Every compatible pair
-    is connected through these, and :func:`_compatible` still checks each, so merging stays
-    exactly as with all pairs."""
-    pairs: set[tuple[int, int]] = set()
+    is connected through these, and :func:`_compatible` still checks each one the grouping
+    needs, so merging stays exactly as with all pairs. Pairs are yielded as found (a pair may
+    come twice), never held all at once."""
     by_victim: dict[str, list[int]] = {}
     windows = []
     for i in inc:
@@ -1461,14 +1461,13 @@ def _candidate_pairs(recs: list[dict], inc: list[int]) -> list[tuple[int, int]]:
         if d is not None and r.get("date_precision") in ("day", "period"):
             windows.append((d, _to_date(r.get("date_end")) or d, i))
     for ids in by_victim.values():
-        pairs.update(zip(ids, ids[1:]))
+        yield from zip(ids, ids[1:])
     windows.sort()
     for k, (d, e, i) in enumerate(windows):
         for d2, _e2, j in windows[k + 1:]:
             if (d2 - e).days > 1:
                 break
-            pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+            yield min(i, j), max(i, j)
 
 
 def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1493,10 +1492,10 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = df.sort_values(["doc_id", "start", "end", "kind"], kind="mergesort").reset_index(drop=True)
     recs = [{k: (None if _num(v) is None else v) for k, v in r.items()} for r in df.to_dict("records")]
     inc = [i for i, r in enumerate(recs) if r["kind"] == "incident"]
-    links = [(i, j) for i, j in _candidate_pairs(recs, inc) if _compatible(recs[i], recs[j])]
+    groups = linked_groups(len(recs), _candidate_pairs(recs, inc), lambda i, j: _compatible(recs[i], recs[j]))
     out_rows, src_rows = [], []
     places = _place_info()
-    for group in connected_groups(len(recs), links):
+    for group in groups:
         members = [recs[i] for i in group]
         # the evidence shown is the most informative source; the id stays the earliest one's
         best_src = max(members, key=lambda m: (_informative(m), -members.index(m)))

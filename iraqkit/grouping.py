@@ -1,7 +1,7 @@
 """Connected groups of items linked by pairs (union-find), for the cross-document merges."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 def connected_groups(n: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -22,6 +22,32 @@ def connected_groups(n: int, links: Iterable[tuple[int, int]]) -> list[list[int]
     for a, b in links:
         ra, rb = find(a), find(b)
         if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def linked_groups(n: int, candidates: Iterable[tuple[int, int]], linked: Callable[[int, int], bool]
+                  ) -> list[list[int]]:
+    """``connected_groups(n, [(a, b) for a, b in candidates if linked(a, b)])``, without
+    calling ``linked`` for a pair already in one group: such a link cannot change the groups
+    (a connected component is the same whatever further links inside it), so the result is
+    identical while the exact test runs far fewer times when many items tell the same story
+    (e.g. one event reported by hundreds of documents). ``candidates`` may repeat pairs and
+    may be a generator."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in candidates:
+        ra, rb = find(a), find(b)
+        if ra != rb and linked(a, b):
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[int, list[int]] = {}
     for i in range(n):

@@ -74,12 +74,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pandas as pd
 
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
-from .grouping import connected_groups
+from .grouping import linked_groups
 from .paths import LEXICONS
 from .tables import records
 
@@ -1511,6 +1511,7 @@ def _carried_country(text: str, prev_end: int, q: Qty, countries) -> str | None:
 # ----------------------------------------------------------------------------------------
 # merging
 # ----------------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def _bounds(date: str, date_end: str = "", precision: str = "") -> tuple[dt.date, dt.date] | None:
     """First and last day covered by an ISO date ('2021', '2021-04', '2021-04-07') and an
     optional ISO end ('2023-08-07' … '2023-08-08'; 'period' precision)."""
@@ -1547,13 +1548,14 @@ def _topics_ok(a: str, b: str) -> bool:
     return not a or not b or a == b
 
 
-def _cluster_candidate_pairs(clusters: list[dict]) -> list[tuple[int, int]]:
+def _cluster_candidate_pairs(clusters: list[dict]) -> Iterator[tuple[int, int]]:
     """The pairs of clusters that can merge across documents, found without comparing every
     pair: same kind and series, and either the same round number (each cluster linked to one
     cluster of another document with that round: the same groups as all pairs, since such pairs
     always merge) or stated dates whose intervals (widened by the date tolerance) overlap.
-    :func:`merge_milestones` still applies its exact test to each pair; ascending order."""
-    pairs: set[tuple[int, int]] = set()
+    :func:`merge_milestones` still applies its exact test to each pair it needs. Pairs are
+    yielded as found (a pair may come twice), never held all at once: a date window told by
+    many documents gives many pairs."""
     tol = dt.timedelta(days=DATE_TOLERANCE_DAYS)
     blocks: dict[tuple, list[int]] = {}
     for i, c in enumerate(clusters):
@@ -1575,14 +1577,13 @@ def _cluster_candidate_pairs(clusters: list[dict]) -> list[tuple[int, int]]:
             for i in ids:
                 other = next((j for j in ids if not clusters[j]["docs"] & clusters[i]["docs"]), None)
                 if other is not None:
-                    pairs.add((min(i, other), max(i, other)))
+                    yield min(i, other), max(i, other)
         spans.sort()
         for k, (s0, e0, i) in enumerate(spans):
             for s1, _e1, j in spans[k + 1:]:
                 if s1 > e0:
                     break
-                pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+                yield min(i, j), max(i, j)
 
 
 def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -1619,14 +1620,20 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     # --- step 1: per document
     starts = m["start"].tolist()
+    recs = records(m)                 # rows as dicts (recs[i] is m.loc[i]; NA -> None)
+    by_doc: dict = {}                 # doc_id -> row positions, in order (groupby(sort=False))
+    for i, doc in enumerate(m["doc_id"].tolist()):
+        if not pd.isna(doc):          # groupby leaves out a missing key
+            by_doc.setdefault(doc, []).append(i)
     clusters: list[dict] = []
-    for doc_id, g in m.groupby("doc_id", sort=False):
+    for doc_id, positions in by_doc.items():
         local: list[dict] = []
         pending: list[int] = []
-        for i, row in g.iterrows():
+        for i in positions:
+            row = recs[i]
             r, d = rnd(row["round_number"]), (row["date"], row["date_end"], row["date_precision"])
             if row.get("date_basis", "") == "vague relative":
-                row = row.copy()
+                row = dict(row)
                 row["date"] = ""  # 'قبل أيام' does not identify an event; clustered as undated
             target = None
             cands = [c for c in local if c["kind"] == row["kind"] and c["series"] == row["series"]]
@@ -1655,7 +1662,7 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 local.append(target)
             _add(target, i, row)
         for i in pending:  # undated, unnumbered mentions before any cluster of their kind
-            row = m.loc[i]
+            row = recs[i]
             cands = [c for c in local if c["kind"] == row["kind"] and c["series"] == row["series"]
                      and _topics_ok(c["topic"], row["topic"])]
             if cands:
@@ -1677,11 +1684,12 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         return bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
                     and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
 
-    links = [(a, b) for a, b in _cluster_candidate_pairs(clusters) if same(clusters[a], clusters[b])]
+    groups = linked_groups(len(clusters), _cluster_candidate_pairs(clusters),
+                           lambda a, b: same(clusters[a], clusters[b]))
 
     ms_rows, src_rows = [], []
     rows = list(m.itertuples())      # one pass over the table; rows[j] is m.loc[j] (RangeIndex)
-    for members in connected_groups(len(clusters), links):
+    for members in groups:
         idx = sorted({j for c in members for j in clusters[c]["rows"]},
                      key=lambda j: (rows[j].pubkey, rows[j].doc_id, rows[j].start))
         sub = [rows[j] for j in idx]
