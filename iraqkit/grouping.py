@@ -11,22 +11,7 @@ def connected_groups(n: int, links: Iterable[tuple[int, int]]) -> list[list[int]
     member, so the result does not depend on the order of ``links``. An item with no link is a
     group of its own.
     """
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in links:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+    return linked_groups(n, links, lambda a, b: True)
 
 
 def linked_groups(n: int, candidates: Iterable[tuple[int, int]], linked: Callable[[int, int], bool]
