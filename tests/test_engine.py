@@ -1,6 +1,5 @@
 """The build engine: streaming batches, cache and Dask give the same bytes as the
 whole-table reference build; broken files are all accounted for."""
-import importlib.util
 import os
 import shutil
 import sys
@@ -16,16 +15,8 @@ from iraqkit.paths import RAW
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-corpus = _load("corpus")
-reference = _load("reference")
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_modules import corpus, reference  # noqa: E402
 
 KEYS = {  # a stable key per table, for the Parquet comparison
     "documents": ["doc_id"], "sentences": ["doc_id", "sentence_id"], "quarantine": ["source_file"],

@@ -1,7 +1,6 @@
 """Flat memory: per-document tables spilled to sorted runs on disk and merged back give the
 same bytes as the whole-table build; the driver keeps no mention rows; the text cache is
 emptied after every batch."""
-import importlib.util
 import random
 import shutil
 import sys
@@ -13,19 +12,10 @@ import pytest
 from iraqkit import actors, arabic, pipeline, spill
 from iraqkit.paths import RAW
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"bench_mem_{name}", ROOT / "benchmarks" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-corpus = _load("corpus")
-reference = _load("reference")
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_modules import corpus, reference  # noqa: E402
 QUIET = dict(log=lambda *a: None, progress=False)
 
 
