@@ -452,6 +452,13 @@ def _best_place(places: list[_Place], pos: int) -> tuple[_Place | None, list[str
     return best, list(dict.fromkeys(same))
 
 
+def _set_weapon(r: dict, weapon: str | None) -> None:
+    """Fill the weapon and its ACLED event type and sub-type (nothing when no weapon)."""
+    if weapon:
+        et, st, _ = _weapon_info()[weapon]
+        r.update(weapon=weapon, event_type=et, sub_event_type=st)
+
+
 def _weapon_in(nt: Normalized, a: int, b: int) -> str | None:
     """Most specific weapon named in the original span [a, b) of the sentence."""
     best = None
@@ -1164,9 +1171,7 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
                 w = None  # the parent of typed sub-counts is mixed
             r["n_attacks"] = int(q.value)
             r["qualifier"] = q.qualifier
-            if w:
-                et, st, _ = _weapon_info()[w]
-                r.update(weapon=w, event_type=et, sub_event_type=st)
+            _set_weapon(r, w)
             ds, de, prec, rule = _period(times, anchor, nt)
             r.update(date_start=_iso(ds), date_end=_iso(de), date_precision=prec, date_rule=rule or None)
             locate(r, q.start)
@@ -1191,8 +1196,12 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
         free = [t for t in c_trigs if not t.cue]
         cued = [t for t in c_trigs if t.cue]
 
-        def clause_fields(r: dict) -> None:
+        def complete(r: dict, pos: int, kind: str) -> None:
+            """Place, actors and clause span of a threat or incident row, then its id."""
+            locate(r, pos, c_places)
+            actors(r, pos)
             r.update(clause_start=s0 + a_c, clause_end=s0 + b_c)
+            r["event_id"] = _event_id(doc_id, r["start"], r["end"], kind)
 
         def threat_row() -> list[dict]:
             if not cued:
@@ -1200,14 +1209,8 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
             t = cued[0]
             r = base("threat", t.start, t.end)
             r.update(threat_cue=f"{t.cue_category}:{t.cue}")
-            w = _weapon_in(nt, a_c, b_c)
-            if w:
-                et, st, _ = _weapon_info()[w]
-                r.update(weapon=w, event_type=et, sub_event_type=st)
-            locate(r, t.start, c_places)
-            actors(r, t.start)
-            clause_fields(r)
-            r["event_id"] = _event_id(doc_id, r["start"], r["end"], "threat")
+            _set_weapon(r, _weapon_in(nt, a_c, b_c))
+            complete(r, t.start, "threat")
             return [r]
 
         if not free:
@@ -1279,13 +1282,8 @@ def _extract_sentence(doc_id, sid, s0, text, nt, times, anchor, prev_day, mentio
         if tm is not None:
             r.update(date_start=_iso(tm.date_start), date_end=_iso(tm.date_end or tm.date_start),
                      date_precision=tm.precision or None, date_rule=tm.rule or None)
-        if weapon_named:
-            et, st, _ = _weapon_info()[weapon_named]
-            r.update(weapon=weapon_named, event_type=et, sub_event_type=st)
-        locate(r, main.start, c_places)
-        actors(r, main.start)
-        clause_fields(r)
-        r["event_id"] = _event_id(doc_id, r["start"], r["end"], "incident")
+        _set_weapon(r, weapon_named)
+        complete(r, main.start, "incident")
         return [r], tm
 
     prev_incident_time: _Time | None = None
