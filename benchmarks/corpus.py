@@ -120,8 +120,11 @@ def generate(out: Path, size: int, seed: int = 0, raw: Path = RAW, big_line: int
             elif kind == "truncated":
                 data = article(rng, headers, paragraphs).encode("utf-8")
                 cut = rng.randint(len(data) // 3, len(data) - 2)
-                while (data[cut] & 0xC0) != 0x80:  # cut inside a multi-byte character
-                    cut += 1
+                # cut inside a multi-byte character: the next continuation byte, else the
+                # previous one (an article whose tail after the random cut is all ASCII)
+                inside = [j for j in range(cut, len(data)) if (data[j] & 0xC0) == 0x80][:1] or \
+                         [j for j in range(cut, 0, -1) if (data[j] & 0xC0) == 0x80][:1]
+                cut = inside[0]
                 data = data[:cut]
             elif kind == "latin":
                 data = ("Breaking news. " * rng.randint(20, 200)).encode("utf-8")
