@@ -436,15 +436,37 @@ _NEEDS_MONTH = frozenset({"day_range", "day_month", "ordinal_day_month", "month_
 _ANY_AR_MONTH = re.compile(_alt(_AR_MONTHS))
 
 
+#: forms that cannot match without a four-digit year (``_Y``: 19xx/20xx, not followed by a digit)
+_NEEDS_YEAR = frozenset({"iso8601", "ymd", "dmy", "rfc2822", "en_mdy", "en_dmy", "en_my", "year", "month_year"})
+_ANY_YEAR = re.compile(r"(?:19|20)\d\d(?!\d)")
+#: forms that cannot match without an English month name (``_EN_MN``; ``_EN_MN_FULL`` is a subset)
+_NEEDS_EN_MONTH = frozenset({"rfc2822", "en_mdy", "en_dmy", "en_my"})
+_ANY_EN_MONTH = re.compile(_EN_MN)
+#: numeric dates need two digit groups joined by a separator (a necessary part of each pattern)
+_NUMERIC_GATE = {
+    "iso8601": re.compile(r"\d-\d\d-\d\d[t ]\d{1,2}:\d\d"),
+    "ymd": re.compile(r"\d([-/.])\d{1,2}\1\d"),
+    "dmy": re.compile(r"\d\s?[-/.]\s?\d{1,2}\s?[-/.]\s?\d"),
+}
+
+
 def _candidates(nt: Normalized) -> list[_Cand]:
     t = nt.text
     out: list[_Cand] = []
     digit = _ANY_DIGIT.search(t) is not None
     latin = _ANY_LATIN.search(t) is not None
     month = _ANY_AR_MONTH.search(t) is not None
+    # each gate is a necessary condition of the forms it guards, so skipping a form whose
+    # gate fails on the whole text changes nothing (one quick scan instead of a slow one)
+    year = digit and _ANY_YEAR.search(t) is not None
+    en_month = latin and _ANY_EN_MONTH.search(t) is not None
     for form, rx, prio in _P:
         if (not digit and form in _NEEDS_DIGIT) or (not latin and form in _NEEDS_LATIN) \
-                or (not month and form in _NEEDS_MONTH):
+                or (not month and form in _NEEDS_MONTH) or (not year and form in _NEEDS_YEAR) \
+                or (not en_month and form in _NEEDS_EN_MONTH):
+            continue
+        gate = _NUMERIC_GATE.get(form)
+        if gate is not None and gate.search(t) is None:
             continue
         for m in rx.finditer(t):
             c = _build(form, m, nt)

@@ -718,3 +718,49 @@ def test_past_month_resolves_before_anchor_month(anchor, month):
     assert x.date_start.month == month
     assert x.date_end < D(anchor.year, anchor.month, 1)
     assert (D(anchor.year, anchor.month, 1) - x.date_start).days <= 366
+
+
+# --- whole-text gates in dates._candidates -----------------------------------------------------
+_GATE_SAMPLES = [
+    "نشر في 2021-12-09T10:30:00+03:00 على الموقع", "بتاريخ 2021/12/9 أعلن", "بتاريخ 2021.3.5 أعلن",
+    "09/12/2021", "9 - 12 - 2021", "Thu, 09 Dec 2021 10:30:00 GMT", "Published December 9, 2021",
+    "9th of December, 2021", "in March 2020 the", "من 3 إلى 5 كانون الثاني 2020", "3-5 يناير",
+    "في 9 ديسمبر/كانون الأول 2021", "في التاسع من آذار (مارس) الماضي", "في الثالث من الشهر الجاري",
+    "في شهر آب 2020", "بنهاية ديسمبر", "منذ عام 2003", "مطلع العام الحالي", "أواخر عام 2021م",
+]
+
+
+def _real_texts():
+    from iraqkit.arabic import normalize
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS_DIR.glob("*.txt"))]
+    return [normalize(t) for t in texts + _GATE_SAMPLES]
+
+
+def test_candidate_gates_are_necessary_conditions():
+    """Each gate skips a form on a text only if the form cannot match there: wherever the
+    form's pattern matches (real articles and one sample per form), its gates match too,
+    and skipping gated forms gives the same candidates as scanning every pattern."""
+    from iraqkit import dates as d
+
+    gates = {f: [] for f, _, _ in d._P}
+    for f in gates:
+        if f in d._NEEDS_YEAR:
+            gates[f].append(d._ANY_YEAR)
+        if f in d._NEEDS_EN_MONTH:
+            gates[f].append(d._ANY_EN_MONTH)
+        if f in d._NUMERIC_GATE:
+            gates[f].append(d._NUMERIC_GATE[f])
+    matched = set()
+    for nt in _real_texts():
+        for form, rx, _ in d._P:
+            for m in rx.finditer(nt.text):
+                matched.add(form)
+                for g in gates[form]:  # the gate finds something inside the match itself
+                    assert g.search(m.group(0)) or g.search(nt.text[max(0, m.start() - 1):m.end() + 1]), \
+                        (form, m.group(0))
+        # the gated scan equals the full scan
+        full = []
+        for form, rx, prio in d._P:
+            full += [c for c in (d._build(form, m, nt) for m in rx.finditer(nt.text)) if c is not None]
+        assert [(c.s, c.e, c.form) for c in d._candidates(nt)] == [(c.s, c.e, c.form) for c in full]
+    assert {f for f in gates if gates[f]} <= matched  # every gated form was exercised
