@@ -1487,59 +1487,93 @@ def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     if df is None or len(df) == 0:
         return (pd.DataFrame(columns=ATTACK_COLUMNS), pd.DataFrame(columns=SOURCE_COLUMNS))
-    df = df.sort_values(["doc_id", "start", "end", "kind"], kind="mergesort").reset_index(drop=True)
-    recs = [{k: (None if _num(v) is None else v) for k, v in r.items()} for r in df.to_dict("records")]
-    inc = [i for i, r in enumerate(recs) if r["kind"] == "incident"]
-    groups = linked_groups(len(recs), _candidate_pairs(recs, inc), lambda i, j: _compatible(recs[i], recs[j]))
+    df = df.sort_values(list(EVENT_ORDER), kind="mergesort").reset_index(drop=True)
+    recs = [event_record(r) for r in df.to_dict("records")]
+    groups = event_groups(recs)
     out_rows, src_rows = [], []
-    places = _place_info()
     for group in groups:
-        members = [recs[i] for i in group]
-        # the evidence shown is the most informative source; the id stays the earliest one's
-        best_src = max(members, key=lambda m: (_informative(m), -members.index(m)))
-        rep = dict(best_src)
-        rep["event_id"] = members[0]["event_id"]
-        if len(members) > 1:
-            dated = [m for m in members if m.get("date_start")]
-            if dated:
-                best = min(dated, key=lambda m: (PRECISION_RANK.get(m.get("date_precision"), 9),
-                                                 _span_days(m), m["doc_id"], m["start"]))
-                for c in ("date_start", "date_end", "date_precision", "date_rule"):
-                    rep[c] = best[c]
-            located = [m for m in members if m.get("place_id")]
-            if located:
-                best = min(located, key=lambda m: (KIND_RANK.get(places[m["place_id"]]["kind"], 9),
-                                                   m["doc_id"], m["start"]))
-                for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
-                    rep[c] = best[c]
-            armed = [m for m in members if m.get("weapon")]
-            if armed:
-                best = max(armed, key=lambda m: (_weapon_info()[m["weapon"]][2], -members.index(m)))
-                for c in ("weapon", "event_type", "sub_event_type"):
-                    rep[c] = best[c]
-            for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):
-                stated = [m for m in members if _num(m.get(c)) is not None]
-                if stated:
-                    best = max(stated, key=lambda m: (_num(m[c]), m[q] == "exact"))
-                    rep[c], rep[q] = best[c], best[q]
-            vic = [v for m in members for v in str(m.get("victims") or "").split("|") if v]
-            rep["victims"] = "|".join(dict.fromkeys(vic)) or None
-            if rep.get("killed_qualifier") == "at_least" and vic:
-                rep["killed"] = max(int(_num(rep.get("killed")) or 0), len(set(vic)))
-            for c in ("perpetrator_actor_id", "target", "target_actor_id", "claimed_by_source", "munitions"):
-                if not rep.get(c):
-                    rep[c] = next((m[c] for m in members if m.get(c)), None)
-        rep["n_sources"] = len(members)
+        rep, srcs = merge_group([recs[i] for i in group])
         out_rows.append(rep)
-        for m in members:
-            src_rows.append({"event_id": rep["event_id"], "doc_id": m["doc_id"], "start": m["start"],
-                             "end": m["end"], "evidence": m["evidence"]})
+        src_rows += srcs
+    return event_frames(out_rows, src_rows)
+
+
+#: order of the incident rows before grouping (a stable sort of the concatenated rows)
+EVENT_ORDER = ("doc_id", "start", "end", "kind")
+#: the fields :func:`_compatible` and :func:`_candidate_pairs` read (the streamed merge
+#: keeps only these in memory)
+LINK_FIELDS = ("kind", "victims", "date_start", "date_end", "date_precision", "weapon", "sub_event_type",
+               "place_id", "killed", "killed_qualifier")
+#: final sort keys of the two tables (ties keep group order)
+ATTACK_ORDER = ("doc_id", "start", "end", "event_id")
+SOURCE_ORDER = ("event_id", "doc_id", "start")
+INT_COLUMNS = ("n_attacks", "killed", "injured", "munitions", "n_sources", "start", "end", "sentence_id",
+               "clause_start", "clause_end")
+
+
+def event_record(r: dict) -> dict:
+    """One row of ``to_dict("records")`` with every missing value as None."""
+    return {k: (None if _num(v) is None else v) for k, v in r.items()}
+
+
+def event_groups(recs) -> list[list[int]]:
+    """The events: groups of row positions (``recs[i]`` needs only :data:`LINK_FIELDS`)."""
+    inc = [i for i in range(len(recs)) if recs[i]["kind"] == "incident"]
+    return linked_groups(len(recs), _candidate_pairs(recs, inc), lambda i, j: _compatible(recs[i], recs[j]))
+
+
+def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
+    """One event's merged row and its ``events_sources`` rows (members in row order)."""
+    places = _place_info()
+    # the evidence shown is the most informative source; the id stays the earliest one's
+    best_src = max(members, key=lambda m: (_informative(m), -members.index(m)))
+    rep = dict(best_src)
+    rep["event_id"] = members[0]["event_id"]
+    if len(members) > 1:
+        dated = [m for m in members if m.get("date_start")]
+        if dated:
+            best = min(dated, key=lambda m: (PRECISION_RANK.get(m.get("date_precision"), 9),
+                                             _span_days(m), m["doc_id"], m["start"]))
+            for c in ("date_start", "date_end", "date_precision", "date_rule"):
+                rep[c] = best[c]
+        located = [m for m in members if m.get("place_id")]
+        if located:
+            best = min(located, key=lambda m: (KIND_RANK.get(places[m["place_id"]]["kind"], 9),
+                                               m["doc_id"], m["start"]))
+            for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
+                rep[c] = best[c]
+        armed = [m for m in members if m.get("weapon")]
+        if armed:
+            best = max(armed, key=lambda m: (_weapon_info()[m["weapon"]][2], -members.index(m)))
+            for c in ("weapon", "event_type", "sub_event_type"):
+                rep[c] = best[c]
+        for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):
+            stated = [m for m in members if _num(m.get(c)) is not None]
+            if stated:
+                best = max(stated, key=lambda m: (_num(m[c]), m[q] == "exact"))
+                rep[c], rep[q] = best[c], best[q]
+        vic = [v for m in members for v in str(m.get("victims") or "").split("|") if v]
+        rep["victims"] = "|".join(dict.fromkeys(vic)) or None
+        if rep.get("killed_qualifier") == "at_least" and vic:
+            rep["killed"] = max(int(_num(rep.get("killed")) or 0), len(set(vic)))
+        for c in ("perpetrator_actor_id", "target", "target_actor_id", "claimed_by_source", "munitions"):
+            if not rep.get(c):
+                rep[c] = next((m[c] for m in members if m.get(c)), None)
+    rep["n_sources"] = len(members)
+    srcs = [{"event_id": rep["event_id"], "doc_id": m["doc_id"], "start": m["start"],
+             "end": m["end"], "evidence": m["evidence"]} for m in members]
+    return rep, srcs
+
+
+def event_frames(out_rows: list[dict], src_rows: list[dict], *, sort: bool = True
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two tables from the merged rows (in group order): sorted, integer columns as Int64."""
     attacks = pd.DataFrame(out_rows, columns=ATTACK_COLUMNS)
     sources = pd.DataFrame(src_rows, columns=SOURCE_COLUMNS)
-    attacks = attacks.sort_values(["doc_id", "start", "end", "event_id"], kind="mergesort").reset_index(drop=True)
-    sources = sources.sort_values(["event_id", "doc_id", "start"], kind="mergesort").reset_index(drop=True)
-    for c in ("n_attacks", "killed", "injured", "munitions", "n_sources", "start", "end", "sentence_id",
-              "clause_start", "clause_end"):
+    if sort:
+        attacks = attacks.sort_values(list(ATTACK_ORDER), kind="mergesort").reset_index(drop=True)
+        sources = sources.sort_values(list(SOURCE_ORDER), kind="mergesort").reset_index(drop=True)
+    for c in INT_COLUMNS:
         attacks[c] = attacks[c].astype("Int64")
     return attacks, sources
 

@@ -1609,15 +1609,8 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     if mentions is None or mentions.empty:
         return {"milestones": pd.DataFrame(columns=MILESTONE_COLUMNS),
                 "milestone_sources": pd.DataFrame(columns=SOURCE_COLUMNS)}
-    m = mentions.copy().reset_index(drop=True)
-    m["pubkey"] = m["published"].fillna("").astype(str)
-    if "completed" not in m:
-        m["completed"] = False
-    m = m.sort_values(["pubkey", "doc_id", "start", "trigger_start", "kind", "series"]).reset_index(drop=True)
-
-    def rnd(v):
-        return None if v is None or pd.isna(v) else int(v)
-
+    m = mention_frame(mentions)
+    m = m.sort_values(list(MENTION_ORDER)).reset_index(drop=True)
     # --- step 1: per document
     starts = m["start"].tolist()
     recs = records(m)                 # rows as dicts (recs[i] is m.loc[i]; NA -> None)
@@ -1625,6 +1618,46 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for i, doc in enumerate(m["doc_id"].tolist()):
         if not pd.isna(doc):          # groupby leaves out a missing key
             by_doc.setdefault(doc, []).append(i)
+    clusters = doc_clusters(recs, starts, by_doc)
+    # --- step 2: across documents
+    groups = cluster_groups(clusters)
+    ms_rows, src_rows = [], []
+    rows = list(m.itertuples())      # one pass over the table; rows[j] is m.loc[j] (RangeIndex)
+    for members in groups:
+        idx = group_rows(clusters, members, lambda j: (rows[j].pubkey, rows[j].doc_id, rows[j].start))
+        ms_row, srcs = milestone_row([rows[j] for j in idx])
+        ms_rows.append(ms_row)
+        src_rows += srcs
+    return milestone_frames(ms_rows, src_rows)
+
+
+#: order of the mentions before clustering (``sort_values``: a stable multi-key sort)
+MENTION_ORDER = ("pubkey", "doc_id", "start", "trigger_start", "kind", "series")
+#: the fields the clustering reads (the streamed merge keeps only these in memory)
+CLUSTER_FIELDS = ("doc_id", "pubkey", "start", "round_number", "date", "date_end", "date_precision",
+                  "date_basis", "kind", "series", "topic", "status")
+#: final sort keys (ties keep group order)
+MILESTONE_ORDER = ("_sort", "kind", "milestone_id")
+MS_SOURCE_ORDER = ("milestone_id", "doc_id", "start", "trigger")
+
+
+def mention_frame(mentions: pd.DataFrame) -> pd.DataFrame:
+    """The mentions with the ``pubkey`` (and, if absent, ``completed``) column the merge uses."""
+    m = mentions.copy().reset_index(drop=True)
+    m["pubkey"] = m["published"].fillna("").astype(str)
+    if "completed" not in m:
+        m["completed"] = False
+    return m
+
+
+def _rnd(v):
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def doc_clusters(recs, starts, by_doc: dict) -> list[dict]:
+    """Step 1 of :func:`merge_milestones`: each document's mentions (row positions in
+    order, ``by_doc``) clustered; ``recs[i]`` needs only :data:`CLUSTER_FIELDS`."""
+    rnd = _rnd
     clusters: list[dict] = []
     for doc_id, positions in by_doc.items():
         local: list[dict] = []
@@ -1674,8 +1707,11 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 local.append(target)
             _add(target, i, row)
         clusters += local
+    return clusters
 
-    # --- step 2: across documents
+
+def cluster_groups(clusters: list[dict]) -> list[list[int]]:
+    """Step 2 of :func:`merge_milestones`: clusters merged across documents."""
     def same(ca: dict, cb: dict) -> bool:
         if ca["docs"] & cb["docs"]:
             return False
@@ -1684,66 +1720,71 @@ def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         return bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
                     and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
 
-    groups = linked_groups(len(clusters), _cluster_candidate_pairs(clusters),
-                           lambda a, b: same(clusters[a], clusters[b]))
+    return linked_groups(len(clusters), _cluster_candidate_pairs(clusters),
+                         lambda a, b: same(clusters[a], clusters[b]))
 
-    ms_rows, src_rows = [], []
-    rows = list(m.itertuples())      # one pass over the table; rows[j] is m.loc[j] (RangeIndex)
-    for members in groups:
-        idx = sorted({j for c in members for j in clusters[c]["rows"]},
-                     key=lambda j: (rows[j].pubkey, rows[j].doc_id, rows[j].start))
-        sub = [rows[j] for j in idx]
-        first = sub[0]
-        mid = "ms_" + hashlib.sha1(
-            f"{first.doc_id}|{first.start}|{first.trigger_start}|{first.kind}|{first.series}".encode("utf-8")).hexdigest()[:10]
-        rounds = sorted({int(r.round_number) for r in sub if not pd.isna(r.round_number)})
-        dated = [r for r in sub if r.date != ""]
-        if len(dated):
-            prec_rank = {"day": 0, "month": 1, "year": 2}
-            counts = Counter(r.date for r in dated)
-            best = sorted(dated, key=lambda r: (prec_rank.get(r.date_precision, 3),
-                                                -counts[r.date], r.date))[0]
-            date, date_end, prec = best.date, best.date_end, best.date_precision
-        else:
-            date = date_end = prec = ""
-        reported = sorted({(r.date, r.date_end, r.date_precision) for r in dated})
-        disagreement = any(not dates_compatible(x, y) for x in reported for y in reported)
-        fmts = sorted({r.format for r in sub if r.format})
-        parts = sorted({p for r in sub for p in str(r.participants).split("|") if p})
-        # outcome: prefer a held mention that names the round, then text order
-        pref = sorted(sub, key=lambda r: (r.status != "held", pd.isna(r.round_number),
-                                          r.pubkey, r.doc_id, r.start))
-        outcome = next((r.outcome for r in pref if r.outcome), "")
-        topics = [r.topic for r in sub if r.topic]
-        statuses = {r.status for r in sub}
-        pubs = sorted(r.pubkey for r in sub if r.pubkey)
-        ms_rows.append({
-            "milestone_id": mid, "kind": first.kind, "series": first.series,
-            "round_number": rounds[0] if len(rounds) == 1 else ("|".join(map(str, rounds)) if rounds else pd.NA),
-            "status": "held" if "held" in statuses else "planned",
-            "date": date, "date_end": date_end, "date_precision": prec,
-            "dates_reported": "|".join(x[0] + (f"/{x[1]}" if x[1] else "") for x in reported),
-            "date_disagreement": bool(disagreement),
-            "format": "|".join(fmts), "participants": "|".join(parts), "outcome": outcome,
-            "topic": max(set(topics), key=lambda t: (topics.count(t), t)) if topics else "",
-            "completed": any(bool(r.completed) for r in sub),
-            "n_sources": len(sub), "doc_ids": "|".join(sorted({r.doc_id for r in sub})),
-            "first_reported": pubs[0] if pubs else "", "last_reported": pubs[-1] if pubs else "",
-            "doc_id": first.doc_id, "start": int(first.start), "end": int(first.end),
-            "evidence": first.evidence,
-        })
-        for r in sub:
-            src_rows.append({
-                "milestone_id": mid, "doc_id": r.doc_id, "sentence_id": r.sentence_id,
-                "start": int(r.start), "end": int(r.end), "trigger": r.trigger, "kind": r.kind,
-                "status": r.status, "date_as_stated": r.date_as_stated, "date": r.date,
-                "date_precision": r.date_precision, "published": r.published, "evidence": r.evidence,
-            })
+
+def group_rows(clusters: list[dict], members: list[int], key) -> list[int]:
+    """A milestone's row positions in source order (``key(j)``: pubkey, doc_id, start)."""
+    return sorted({j for c in members for j in clusters[c]["rows"]}, key=key)
+
+
+def milestone_row(sub: list) -> tuple[dict, list[dict]]:
+    """One milestone and its ``milestone_sources`` rows from its mention rows (itertuples)."""
+    first = sub[0]
+    mid = "ms_" + hashlib.sha1(
+        f"{first.doc_id}|{first.start}|{first.trigger_start}|{first.kind}|{first.series}".encode("utf-8")).hexdigest()[:10]
+    rounds = sorted({int(r.round_number) for r in sub if not pd.isna(r.round_number)})
+    dated = [r for r in sub if r.date != ""]
+    if len(dated):
+        prec_rank = {"day": 0, "month": 1, "year": 2}
+        counts = Counter(r.date for r in dated)
+        best = sorted(dated, key=lambda r: (prec_rank.get(r.date_precision, 3),
+                                            -counts[r.date], r.date))[0]
+        date, date_end, prec = best.date, best.date_end, best.date_precision
+    else:
+        date = date_end = prec = ""
+    reported = sorted({(r.date, r.date_end, r.date_precision) for r in dated})
+    disagreement = any(not dates_compatible(x, y) for x in reported for y in reported)
+    fmts = sorted({r.format for r in sub if r.format})
+    parts = sorted({p for r in sub for p in str(r.participants).split("|") if p})
+    # outcome: prefer a held mention that names the round, then text order
+    pref = sorted(sub, key=lambda r: (r.status != "held", pd.isna(r.round_number),
+                                      r.pubkey, r.doc_id, r.start))
+    outcome = next((r.outcome for r in pref if r.outcome), "")
+    topics = [r.topic for r in sub if r.topic]
+    statuses = {r.status for r in sub}
+    pubs = sorted(r.pubkey for r in sub if r.pubkey)
+    ms_row = {
+        "milestone_id": mid, "kind": first.kind, "series": first.series,
+        "round_number": rounds[0] if len(rounds) == 1 else ("|".join(map(str, rounds)) if rounds else pd.NA),
+        "status": "held" if "held" in statuses else "planned",
+        "date": date, "date_end": date_end, "date_precision": prec,
+        "dates_reported": "|".join(x[0] + (f"/{x[1]}" if x[1] else "") for x in reported),
+        "date_disagreement": bool(disagreement),
+        "format": "|".join(fmts), "participants": "|".join(parts), "outcome": outcome,
+        "topic": max(set(topics), key=lambda t: (topics.count(t), t)) if topics else "",
+        "completed": any(bool(r.completed) for r in sub),
+        "n_sources": len(sub), "doc_ids": "|".join(sorted({r.doc_id for r in sub})),
+        "first_reported": pubs[0] if pubs else "", "last_reported": pubs[-1] if pubs else "",
+        "doc_id": first.doc_id, "start": int(first.start), "end": int(first.end),
+        "evidence": first.evidence,
+    }
+    srcs = [{
+        "milestone_id": mid, "doc_id": r.doc_id, "sentence_id": r.sentence_id,
+        "start": int(r.start), "end": int(r.end), "trigger": r.trigger, "kind": r.kind,
+        "status": r.status, "date_as_stated": r.date_as_stated, "date": r.date,
+        "date_precision": r.date_precision, "published": r.published, "evidence": r.evidence,
+    } for r in sub]
+    return ms_row, srcs
+
+
+def milestone_frames(ms_rows: list[dict], src_rows: list[dict]) -> dict[str, pd.DataFrame]:
+    """The two tables from the merged rows (in group order), sorted."""
     ms = pd.DataFrame(ms_rows, columns=MILESTONE_COLUMNS)
     ms["_sort"] = ms["date"].replace("", "9999")
-    ms = ms.sort_values(["_sort", "kind", "milestone_id"]).drop(columns="_sort").reset_index(drop=True)
-    src = pd.DataFrame(src_rows, columns=SOURCE_COLUMNS).sort_values(
-        ["milestone_id", "doc_id", "start", "trigger"]).reset_index(drop=True)
+    ms = ms.sort_values(list(MILESTONE_ORDER)).drop(columns="_sort").reset_index(drop=True)
+    src = pd.DataFrame(src_rows, columns=SOURCE_COLUMNS).sort_values(list(MS_SOURCE_ORDER)).reset_index(drop=True)
     return {"milestones": ms, "milestone_sources": src}
 
 

@@ -15,17 +15,23 @@ How a build runs (the *engine*):
 * **In order.** The driver consumes batch results in file order: it quarantines
   duplicates (same article text as an earlier file in name order, exactly as
   :func:`iraqkit.ingest.iter_ingest`), appends the ingest rows to the CSV files, and
-  keeps each stage's per-document results for the cross-document step (merging events
-  and milestones told by several articles), which runs once at the end.
+  hands each stage's per-document results to the cross-document step (merging events
+  and milestones told by several articles), which completes at the end.
 * **Memory.** With ``return_tables=False`` (the CLI), the parts that are only
   concatenated and sorted (the actors stage's mentions, quotes, actor_unknown:
   ``StageAdapter.sorted_parts``) are not kept: each batch's rows are sorted and written to
   a run under ``<out>/.spill/`` (removed at the end), and the tables are written by a
   k-way merge of the runs (:mod:`iraqkit.spill`); ``actor_edges`` is counted batch by
-  batch (:class:`CooccurrenceCounter`). What stays in memory grows with the corpus only
-  through the inputs of the attack and milestone merges (one row per incident or
-  milestone mention, with its sentence) and a few strings per file. With
-  ``return_tables=True`` (or a whole-table stage) everything is kept, as before.
+  batch (:class:`CooccurrenceCounter`). The attack and milestone parts are spilled to
+  sorted runs too and their cross-document merges are streamed
+  (:mod:`iraqkit.merge_stream`, ``StageAdapter.stream_merge``): only the fields the
+  linking reads are kept, as integer codes; the groups are read back from disk one by
+  one and the merged tables written through sorted runs — byte-identical to the
+  whole-table merges. What stays in memory grows with the corpus only through those
+  codes (a few bytes per row), one compact record per milestone cluster, the rows
+  ``deadline_status`` compares, and a few strings per file (the duplicate check, the
+  file names for the reconciliation). With ``return_tables=True`` (or a whole-table
+  stage) everything is kept and merged in memory, as before.
 * **Cache.** Each file's result is stored under a key made of the file name, the sha256
   of its bytes and the *code version* (:func:`code_version`: a hash of every iraqkit
   source file, the curated ``data/`` files, the stage list and the pandas/Python
@@ -193,6 +199,11 @@ class StageAdapter:
     #: sees each batch's sorted rows and whose ``tables()`` gives the stage's other tables.
     sorted_parts: dict[str, tuple[list[str], list[str]]] | None = None
     spill_extra: Callable[..., object] | None = None
+    #: with ``return_tables=False``: ``stream_merge(directory)`` returns an object whose
+    #: ``add(part, [(doc_id, frame), ...])`` takes each batch's per-document frames and whose
+    #: ``write(out, parquet_dir) -> {table: rows}`` writes the same tables as ``merge``
+    #: without holding them (:mod:`iraqkit.merge_stream`)
+    stream_merge: Callable[[Path], object] | None = None
 
 
 def _actors_adapter() -> StageAdapter:
@@ -289,7 +300,19 @@ def _attacks_adapter() -> StageAdapter:
         return attacks.merge_events_dict(pd.DataFrame(columns=attacks.ATTACK_COLUMNS) if df is None else df)
 
     # attacks.run_stage drops empty per-document frames before concatenating
-    return StageAdapter(extract, merge, ("attack_rows",), keep_empty=False)
+    return StageAdapter(extract, merge, ("attack_rows",), keep_empty=False, stream_merge=_attack_stream)
+
+
+def _attack_stream(directory: Path):
+    from .merge_stream import AttackMerge
+
+    return AttackMerge(directory)
+
+
+def _milestone_stream(directory: Path):
+    from .merge_stream import MilestoneMerge
+
+    return MilestoneMerge(directory)
 
 
 def _milestones_adapter() -> StageAdapter:
@@ -301,7 +324,8 @@ def _milestones_adapter() -> StageAdapter:
     def merge(parts, tables):
         return ms.finish(parts["milestone_mentions"], parts["troop_levels"])
 
-    return StageAdapter(extract, merge, ("milestone_mentions", "troop_levels"), keep_empty=True)
+    return StageAdapter(extract, merge, ("milestone_mentions", "troop_levels"), keep_empty=True,
+                        stream_merge=_milestone_stream)
 
 
 #: Stages whose per-document step and merge are wired here (their modules expose
@@ -656,8 +680,10 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     ``clear``: empty the cache first. ``engine``: ``"local"`` or ``"dask"`` (``scheduler``:
     address of a running ``dask.distributed`` scheduler; else a ``LocalCluster`` with
     ``workers`` processes). ``parquet`` (default: on for Dask) also writes
-    ``<out>/parquet/<table>/part-*.parquet``. ``return_tables=False`` keeps memory bounded
-    (the tables are only written); otherwise every table is returned as today.
+    ``<out>/parquet/<table>/part-*.parquet``. ``return_tables=False`` keeps memory nearly
+    flat (the tables are only written: sorted parts and the attack/milestone merges go
+    through ``<out>/.spill/``, see the module docstring); otherwise every table is kept
+    and returned, the merges run in memory. Both write the same bytes.
     """
     t_start = time.perf_counter()
     stages = list(STAGES) if stages is None else list(stages)
@@ -707,17 +733,21 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     shutil.rmtree(spill_dir, ignore_errors=True)  # left over from an interrupted build
     spilled: dict[str, dict[str, SortedRuns]] = {}
     extras: dict[str, object] = {}
+    streams: dict[str, object] = {}  # stages whose cross-document merge is streamed
     if not keep_full:
         for s in streamed:
             ad = adapters[s]
-            if ad.sorted_parts:
+            if ad.stream_merge is not None:
+                streams[s] = ad.stream_merge(spill_dir / s)
+            elif ad.sorted_parts:
                 spilled[s] = {p: SortedRuns(spill_dir / s, p, cols, keys, keep_empty=ad.keep_empty)
                               for p, (cols, keys) in ad.sorted_parts.items()}
                 extras[s] = ad.spill_extra([f.name for f in files]) if ad.spill_extra else None
     accs = {s: {p: PartAccumulator(adapters[s].keep_empty) for p in adapters[s].parts
-                if p not in spilled.get(s, {})} for s in streamed}
+                if p not in spilled.get(s, {})} for s in streamed if s not in streams}
     full: dict[str, list[pd.DataFrame]] = {n: [] for n in INGEST_TABLES}
-    seen: dict[str, str] = {}
+    # duplicate check: sha256 of the article text (32 bytes, not its 64-character hex) -> file
+    seen: dict[bytes, str] = {}
     # corpus-level cache key: the code version and every file's name + sha256, in order
     # (hashed as it goes: the same digest as hashing the "\n"-joined list)
     corpus_hash = hashlib.sha256(version.encode())
@@ -740,14 +770,15 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                 corpus_hash.update(f"\n{res['name']}|{res['sha256']}".encode())
                 n_cached += bool(res.get("cached"))
                 q = res["quarantine"]
-                if q is None and res["dedup_key"] in seen:
+                dkey = bytes.fromhex(res["dedup_key"]) if q is None else None
+                if q is None and dkey in seen:
                     q = {"source_file": res["name"], "sha256": res["sha256"], "reason": "duplicate",
-                         "detail": f"same article text as {seen[res['dedup_key']]}"}
+                         "detail": f"same article text as {seen[dkey]}"}
                 if q is not None:
                     quar.append(q)
                     quarantined.append(res["name"])
                     continue
-                seen[res["dedup_key"]] = res["name"]
+                seen[dkey] = res["name"]
                 docs += res["docs"]
                 sents += res["sents"]
                 rems += res["rems"]
@@ -757,7 +788,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                     p.write_text(text, encoding="utf-8", newline="")
                 for s, parts in res["stages"].items():
                     for p, items in parts.items():
-                        if p in spilled.get(s, {}):
+                        if p in spilled.get(s, {}) or s in streams:
                             to_spill.setdefault((s, p), []).extend(items)
                             continue
                         for doc_id, df in items:
@@ -785,6 +816,9 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                 for a in s.values():
                     a.compact()
             for (s, p), items in to_spill.items():
+                if s in streams:
+                    streams[s].add(p, items)
+                    continue
                 batch_rows = spilled[s][p].add_batch(items)
                 if batch_rows is not None and extras[s] is not None:
                     extras[s].add(p, batch_rows)
@@ -840,13 +874,16 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
         for name in stages:
             if name == "ingest":
                 continue
-            if name in spilled:
+            if name in spilled or name in streams:
                 entry = merged_cached.get(name) if merged_cached is not None else None
                 counts = _restore_merged_files(entry, merged_files, out, parquet_dir)
                 if counts is not None:
                     merged_new[name] = entry
                 else:
-                    counts = _write_spilled(spilled[name], extras[name], out, parquet_dir)
+                    if name in streams:
+                        counts = streams.pop(name).write(out, parquet_dir)
+                    else:
+                        counts = _write_spilled(spilled[name], extras[name], out, parquet_dir)
                     if corpus_key is not None:
                         merged_new[name] = _store_merged_files(counts, merged_files, out, parquet_dir)
                         recomputed = True

@@ -56,9 +56,9 @@ class _Last:
 LAST = _Last()
 
 
-def _key_columns(df: pd.DataFrame, keys: list[str]) -> list[list]:
+def _key_columns(df: pd.DataFrame, keys: list[str], tie: list[str] = ()) -> list[list]:
     cols = []
-    for k in [*keys, POS]:
+    for k in [*keys, POS, *tie]:
         s = df[k]
         vals = s.tolist()
         na = s.isna()
@@ -76,12 +76,15 @@ class SortedRuns:
     """One table as sorted runs on disk (see the module docstring)."""
 
     def __init__(self, directory: Path, name: str, columns: list[str], keys: list[str], *,
-                 keep_empty: bool = False, chunk_rows: int = 2048, fan_in: int = 64):
+                 keep_empty: bool = False, chunk_rows: int = 2048, fan_in: int = 64,
+                 tie_keys: Iterable[str] = ()):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.columns = list(columns)
         self.keys = list(keys)
+        #: columns compared after the row's position in its frame (before arrival order)
+        self.tie_keys = list(tie_keys)
         self.keep_empty = keep_empty
         self.chunk_rows = chunk_rows
         self.fan_in = max(2, fan_in)
@@ -109,7 +112,7 @@ class SortedRuns:
         if not frames:
             return None
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-        kc = _key_columns(df, self.keys)
+        kc = _key_columns(df, self.keys, self.tie_keys)
         order = sorted(range(len(df)), key=lambda i: tuple(c[i] for c in kc))
         df = df.iloc[order].reset_index(drop=True)
         self._write_run(self._chunks_of(df))
@@ -145,7 +148,7 @@ class SortedRuns:
     def _rows(self, run: int, path: Path) -> Iterator[tuple]:
         seq = 0
         for chunk in self._read_chunks(path):
-            kc = _key_columns(chunk, self.keys)
+            kc = _key_columns(chunk, self.keys, self.tie_keys)
             for i, key in enumerate(zip(*kc)):
                 yield key, run, seq, chunk, i
                 seq += 1

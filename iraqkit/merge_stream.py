@@ -1,0 +1,514 @@
+"""Cross-document merges of the attacks and milestones stages, streamed through disk.
+
+The whole-table merges (:func:`iraqkit.attacks.merge_events`,
+:func:`iraqkit.milestones.finish`) take every per-document row (each with its evidence
+sentence) at once and build the output tables in memory. With ``return_tables=False`` the
+build (:mod:`iraqkit.pipeline`) hands each batch's per-document frames to
+:class:`AttackMerge` / :class:`MilestoneMerge` instead, which give **byte-identical**
+tables while holding only a compact part of each row:
+
+1. **Spill.** Each batch's rows go to sorted runs on disk (:class:`iraqkit.spill.SortedRuns`)
+   keyed by the order the whole-table merge sorts them in (ties: the row's document, its
+   position in its document's frame, then the frame's dtype group and arrival, which is the
+   order :class:`iraqkit.pipeline.PartAccumulator` concatenates them in). Reading the runs
+   back gives the concatenated, sorted input chunk by chunk, in its concatenated dtypes.
+2. **Link.** One pass keeps, per row, only the fields the linking reads
+   (:data:`iraqkit.attacks.LINK_FIELDS`, :data:`iraqkit.milestones.CLUSTER_FIELDS`) as
+   small integer codes of interned values (:class:`Columns`, a few bytes a field). The
+   groups are computed by the same functions as the whole-table merge
+   (:func:`iraqkit.attacks.event_groups`; :func:`iraqkit.milestones.doc_clusters` and
+   :func:`~iraqkit.milestones.cluster_groups`, with compact clusters), so the groups, their
+   order and their members' order are the same. Each row gets its group number and rank.
+3. **Assemble.** A second pass re-sorts the rows by (group, rank) through sorted runs; the
+   groups are read back one after the other and merged by the same function as the
+   whole-table merge (:func:`iraqkit.attacks.merge_group`,
+   :func:`iraqkit.milestones.milestone_row`).
+4. **Write.** The merged rows go to sorted runs keyed by the tables' final sort keys (ties:
+   group order) and are written by a k-way merge, chunk by chunk. Column dtypes are
+   inferred as ``pd.DataFrame(all rows)`` would infer them: every chunk is built together
+   with one sample value of every Python type seen in each column (:class:`TypeSamples`).
+
+What stays in memory grows with the corpus only through the codes (a few bytes per
+input row), the union-find arrays and, for milestones, one compact record per
+per-document cluster and the rows ``deadline_status`` compares (deadlines and held
+announcements, and one troop level per new latest date).
+"""
+from __future__ import annotations
+
+import shutil
+from array import array
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+from .spill import SortedRuns, _signature
+
+DOC = "__doc"   # the doc_id the frame was extracted for (PartAccumulator order)
+SIG = "__sig"   # the frame's dtype group, in order of first appearance (PartAccumulator order)
+GRP = "__g"     # group number
+RANK = "__r"    # rank inside the group
+SEQ = "__seq"   # output tie-break
+#: rows per run when re-sorting (bounded memory, few runs)
+BATCH_ROWS = 20_000
+
+
+class Columns:
+    """Some fields of many rows as integer codes of interned values (compact, exact: a
+    value's type is part of its identity, so ``1``, ``1.0`` and ``True`` stay apart)."""
+
+    def __init__(self, fields: Iterable[str]):
+        self.fields = tuple(fields)
+        self.cols = {f: array("i") for f in self.fields}
+        self.values: list = []
+        self._ids: dict = {}
+        self.n = 0
+
+    def code(self, v) -> int:
+        key = (v.__class__, "nan") if isinstance(v, float) and v != v else (v.__class__, v)
+        c = self._ids.get(key)
+        if c is None:
+            c = self._ids[key] = len(self.values)
+            self.values.append(v)
+        return c
+
+    def extend(self, rows: Iterable[dict]) -> None:
+        code = self.code
+        for r in rows:
+            for f in self.fields:
+                self.cols[f].append(code(r[f]))
+            self.n += 1
+
+    def get(self, f: str, i: int):
+        return self.values[self.cols[f][i]]
+
+    def column(self, f: str) -> "_Column":
+        return _Column(self.values, self.cols[f])
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict:
+        vals = self.values
+        return {f: vals[c[i]] for f, c in self.cols.items()}
+
+
+class _Column:
+    __slots__ = ("values", "codes")
+
+    def __init__(self, values, codes):
+        self.values, self.codes = values, codes
+
+    def __getitem__(self, i):
+        return self.values[self.codes[i]]
+
+    def __len__(self):
+        return len(self.codes)
+
+
+class TypeSamples:
+    """One value of every Python type seen per column, so that a chunk of rows gets the
+    dtypes the whole table would get (pandas infers a column's dtype from the set of value
+    types in it: ints and floats -> float64, str and None -> str, …)."""
+
+    def __init__(self, columns: Iterable[str]):
+        self.columns = list(columns)
+        self.seen: dict[str, dict] = {c: {} for c in self.columns}
+
+    def observe(self, rows: Iterable[dict]) -> None:
+        for r in rows:
+            for c, kinds in self.seen.items():
+                v = r.get(c)
+                kinds.setdefault(v.__class__, v)
+
+    def frame(self, rows: list[dict]) -> pd.DataFrame:
+        width = max((len(k) for k in self.seen.values()), default=0)
+        samples = []
+        for k in range(width):
+            samples.append({c: list(kinds.values())[min(k, len(kinds) - 1)] if kinds else None
+                            for c, kinds in self.seen.items()})
+        df = pd.DataFrame(list(rows) + samples, columns=self.columns)
+        return df.iloc[:len(rows)].reset_index(drop=True)
+
+
+class _PartRuns:
+    """A part's per-document frames as sorted runs in the whole-table merge's input order."""
+
+    def __init__(self, directory: Path, name: str, keys: list[str], keep_empty: bool,
+                 prepare=None):
+        self.dir, self.name, self.keys, self.keep_empty = Path(directory), name, list(keys), keep_empty
+        self.prepare = prepare
+        self.columns: list[str] | None = None
+        self.sigs: dict[tuple, int] = {}
+        self.runs: SortedRuns | None = None
+
+    def add(self, items: list[tuple[str, pd.DataFrame]]) -> None:
+        batch = []
+        for doc_id, df in items:
+            if not self.keep_empty and len(df) == 0:
+                continue
+            cols = [str(c) for c in df.columns]
+            if self.columns is None:
+                self.columns = cols
+                extra = [k for k in self.keys if k not in cols and k != DOC]
+                self.runs = SortedRuns(self.dir, self.name, [*cols, *extra, DOC, SIG], [*self.keys, DOC],
+                                       keep_empty=self.keep_empty, tie_keys=[SIG])
+            elif cols != self.columns:
+                raise ValueError(f"{self.name}: per-document frames with other columns ({cols})")
+            sig = self.sigs.setdefault(_signature(df), len(self.sigs))
+            df = df.assign(**{DOC: doc_id, SIG: sig})
+            if self.prepare is not None:
+                df = self.prepare(df)
+            batch.append((doc_id, df))
+        if batch:
+            self.runs.add_batch(batch)
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        """The concatenated part in order (input columns only), chunk by chunk."""
+        if self.runs is None:
+            return
+        for c in self.runs.iter_chunks():
+            yield c[self.columns]
+
+    def cleanup(self) -> None:
+        if self.runs is not None:
+            self.runs.cleanup()
+
+
+class _Regroup:
+    """Rows re-sorted by (group, rank): ``add(chunk, groups, ranks)``, then ``groups()``
+    yields ``(group, frame of its rows)`` in group order."""
+
+    def __init__(self, directory: Path, name: str, columns: list[str]):
+        self.columns = list(columns)
+        self.runs = SortedRuns(directory, name, [*columns, GRP, RANK], [GRP, RANK], chunk_rows=4096)
+        self.buf: list[pd.DataFrame] = []
+        self.n = 0
+
+    def add(self, chunk: pd.DataFrame, groups, ranks) -> None:
+        self.buf.append(chunk.assign(**{GRP: groups, RANK: ranks}))
+        self.n += len(chunk)
+        if self.n >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            df = pd.concat(self.buf, ignore_index=True) if len(self.buf) > 1 else self.buf[0]
+            self.runs.add_batch([("", df)])
+        self.buf, self.n = [], 0
+
+    def groups(self) -> Iterator[tuple[int, pd.DataFrame]]:
+        self.flush()
+        pending: list[pd.DataFrame] = []
+        cur = None
+        for chunk in self.runs.iter_chunks():
+            g = chunk[GRP].to_numpy()
+            start = 0
+            # split the chunk where the group changes
+            cuts = [i for i in range(1, len(g)) if g[i] != g[i - 1]] + [len(g)]
+            for end in cuts:
+                gi = int(g[start])
+                piece = chunk.iloc[start:end]
+                if cur is not None and gi != cur:
+                    yield cur, _cat(pending)[self.columns]
+                    pending = []
+                cur = gi
+                pending.append(piece)
+                start = end
+        if pending:
+            yield cur, _cat(pending)[self.columns]
+        self.runs.cleanup()
+
+
+def _cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+
+
+class _OutRuns:
+    """Merged rows (dicts) to sorted runs keyed by the table's final order; ``write`` gives
+    the table chunk by chunk in the dtypes the whole table would have."""
+
+    def __init__(self, directory: Path, name: str, columns: list[str], keys: list[str], extra: list[str]):
+        self.columns, self.keys, self.extra = list(columns), list(keys), list(extra)
+        self.all = [*self.columns, *[k for k in [*keys, *extra] if k not in columns]]
+        self.runs = SortedRuns(directory, name, self.all, [*keys, *extra])
+        self.samples = TypeSamples(self.columns)
+        self.buf: list[dict] = []
+
+    def add(self, row: dict) -> None:
+        self.buf.append(row)
+        if len(self.buf) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            self.samples.observe(self.buf)
+            df = pd.DataFrame([[r.get(c) for c in self.all] for r in self.buf], columns=self.all, dtype=object)
+            self.runs.add_batch([("", df)])
+        self.buf = []
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        self.flush()
+        for chunk in self.runs.iter_chunks():
+            rows = [dict(zip(self.columns, t)) for t in chunk[self.columns].itertuples(index=False, name=None)]
+            yield self.samples.frame(rows)
+        self.runs.cleanup()
+
+
+def _write_frames(frames: Iterable[pd.DataFrame], out: Path, name: str, columns: list[str],
+                  parquet_dir: Path | None) -> int:
+    from .pipeline import TableWriter
+
+    w = TableWriter(out, name, parquet_dir)
+    try:
+        for df in frames:
+            w.write(df)
+        if w.header:  # no row at all: the header, as for an empty table
+            w.write(pd.DataFrame(columns=columns))
+    except BaseException:
+        w.abort()
+        raise
+    w.close()
+    return w.rows
+
+
+# =====================================================================================
+# attacks
+# =====================================================================================
+class AttackMerge:
+    """:func:`iraqkit.attacks.merge_events_dict` on the ``attack_rows`` part, streamed."""
+
+    def __init__(self, directory: Path):
+        from . import attacks
+
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.rows = _PartRuns(self.dir, "attack_rows", list(attacks.EVENT_ORDER), keep_empty=False)
+
+    def add(self, part: str, items: list[tuple[str, pd.DataFrame]]) -> None:
+        self.rows.add(items)
+
+    def write(self, out: Path, parquet_dir: Path | None = None) -> dict[str, int]:
+        from . import attacks
+
+        try:
+            return self._write(out, parquet_dir, attacks)
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _write(self, out, parquet_dir, attacks) -> dict[str, int]:
+        # 1. the linking fields, compact
+        link = Columns(attacks.LINK_FIELDS)
+        for chunk in self.rows.chunks():
+            link.extend(attacks.event_record(r) for r in chunk.to_dict("records"))
+        n = len(link)
+        # 2. groups
+        grp, rank = array("i", [0]) * n, array("i", [0]) * n
+        for g, members in enumerate(attacks.event_groups(link)):
+            for r, i in enumerate(members):
+                grp[i], rank[i] = g, r
+        # 3. rows by group, merged
+        regroup = _Regroup(self.dir, "attack_groups", self.rows.columns or list(attacks.ATTACK_COLUMNS))
+        pos = 0
+        for chunk in self.rows.chunks():
+            k = len(chunk)
+            regroup.add(chunk, grp[pos:pos + k].tolist(), rank[pos:pos + k].tolist())
+            pos += k
+        self.rows.cleanup()
+        del grp, rank, link
+        ev = _OutRuns(self.dir, "attacks_out", attacks.ATTACK_COLUMNS, list(attacks.ATTACK_ORDER), [GRP])
+        src = _OutRuns(self.dir, "sources_out", attacks.SOURCE_COLUMNS, list(attacks.SOURCE_ORDER), [GRP, SEQ])
+        for g, df in regroup.groups():
+            rep, srcs = attacks.merge_group([attacks.event_record(r) for r in df.to_dict("records")])
+            rep[GRP] = g
+            ev.add(rep)
+            for k, s in enumerate(srcs):
+                s[GRP], s[SEQ] = g, k
+                src.add(s)
+        # 4. the tables
+        counts = {}
+        def attack_frames():
+            for f in ev.frames():
+                for c in attacks.INT_COLUMNS:
+                    f[c] = f[c].astype("Int64")
+                yield f
+
+        counts["attacks"] = _write_frames(attack_frames(), out, "attacks", attacks.ATTACK_COLUMNS, parquet_dir)
+        counts["events_sources"] = _write_frames(src.frames(), out, "events_sources", attacks.SOURCE_COLUMNS,
+                                                 parquet_dir)
+        return counts
+
+
+# =====================================================================================
+# milestones
+# =====================================================================================
+class _Cluster:
+    """A per-document cluster of :func:`iraqkit.milestones.doc_clusters`, compact (read
+    through ``c[key]`` as the dict it replaces)."""
+
+    __slots__ = ("kind", "series", "round", "dates", "topic", "doc", "rows")
+
+    def __init__(self, c: dict):
+        self.kind, self.series, self.round, self.topic = c["kind"], c["series"], c["round"], c["topic"]
+        self.dates = tuple(c["dates"])
+        (self.doc,) = c["docs"]
+        self.rows = array("i", c["rows"])
+
+    def __getitem__(self, key):
+        if key == "docs":
+            return frozenset((self.doc,))
+        return getattr(self, key)
+
+
+def _pubkey(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(pubkey=df["published"].fillna("").astype(str))
+
+
+class MilestoneMerge:
+    """:func:`iraqkit.milestones.finish` on the ``milestone_mentions`` and
+    ``troop_levels`` parts, streamed."""
+
+    def __init__(self, directory: Path):
+        from . import milestones as ms
+
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.mentions = _PartRuns(self.dir, "milestone_mentions", list(ms.MENTION_ORDER), keep_empty=True,
+                                  prepare=_pubkey)
+        self.troops = _PartRuns(self.dir, "troop_levels", ["doc_id", "start", "end"], keep_empty=True)
+
+    def add(self, part: str, items: list[tuple[str, pd.DataFrame]]) -> None:
+        {"milestone_mentions": self.mentions, "troop_levels": self.troops}[part].add(items)
+
+    def write(self, out: Path, parquet_dir: Path | None = None) -> dict[str, int]:
+        from . import milestones as ms
+
+        try:
+            return self._write(out, parquet_dir, ms)
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _mention_chunks(self, ms) -> Iterator[pd.DataFrame]:
+        for c in self.mentions.chunks():
+            yield ms.mention_frame(c)
+
+    def _write(self, out, parquet_dir, ms) -> dict[str, int]:
+        counts = {}
+        ms_subset, as_of = self._milestones(out, parquet_dir, ms, counts)
+        troop_subset = self._troops(out, parquet_dir, ms, counts)
+        status = ms.deadline_status(ms_subset, troop_subset, as_of=as_of)
+        counts["deadline_status"] = _write_frames([status], out, "deadline_status", ms.STATUS_COLUMNS,
+                                                  parquet_dir)
+        return {k: counts[k] for k in ("milestones", "milestone_sources", "troop_levels", "deadline_status")}
+
+    def _milestones(self, out, parquet_dir, ms, counts):
+        # 1. the clustering fields, compact
+        f = Columns(ms.CLUSTER_FIELDS)
+        for chunk in self._mention_chunks(ms):
+            f.extend(ms.records(chunk))
+        n = len(f)
+        # 2. clusters per document (same as merge_milestones, one document at a time), groups
+        by_doc: dict = {}
+        docs = f.column("doc_id")
+        for i in range(n):
+            doc = docs[i]
+            if not pd.isna(doc):
+                by_doc.setdefault(doc, array("i")).append(i)
+        starts = f.column("start")
+        clusters: list[_Cluster] = []
+        for doc, positions in by_doc.items():
+            clusters += [_Cluster(c) for c in ms.doc_clusters(f, starts, {doc: positions})]
+        del by_doc
+        grp, rank = array("i", [-1]) * n, array("i", [0]) * n
+        pub, start = f.column("pubkey"), starts
+        for g, members in enumerate(ms.cluster_groups(clusters)):
+            for r, j in enumerate(ms.group_rows(clusters, members, lambda j: (pub[j], docs[j], start[j]))):
+                grp[j], rank[j] = g, r
+        del clusters, f, docs, starts, pub, start
+        # 3. rows by group, merged
+        columns = None
+        regroup = None
+        pos = 0
+        for chunk in self._mention_chunks(ms):
+            if regroup is None:
+                columns = list(chunk.columns)
+                regroup = _Regroup(self.dir, "mention_groups", columns)
+            k = len(chunk)
+            g, r = grp[pos:pos + k], rank[pos:pos + k]
+            keep = [i for i in range(k) if g[i] >= 0]  # rows without a doc_id belong to no milestone
+            if len(keep) < k:
+                chunk, g, r = chunk.iloc[keep], [g[i] for i in keep], [r[i] for i in keep]
+            regroup.add(chunk, list(g), list(r))
+            pos += k
+        self.mentions.cleanup()
+        del grp, rank
+        mso = _OutRuns(self.dir, "milestones_out", ms.MILESTONE_COLUMNS, list(ms.MILESTONE_ORDER), [GRP])
+        src = _OutRuns(self.dir, "ms_sources_out", ms.SOURCE_COLUMNS, list(ms.MS_SOURCE_ORDER), [GRP, SEQ])
+        for g, df in (regroup.groups() if regroup is not None else ()):
+            row, srcs = ms.milestone_row(list(df.itertuples()))
+            row[GRP] = g
+            row["_sort"] = "9999" if row["date"] == "" else row["date"]
+            mso.add(row)
+            for k, s in enumerate(srcs):
+                s[GRP], s[SEQ] = g, k
+                src.add(s)
+        # 4. the tables; keep what deadline_status compares
+        subset: list[pd.DataFrame] = []
+        pubs_max, dates_max = None, None
+
+        def milestones_frames():
+            nonlocal pubs_max, dates_max
+            for df in mso.frames():
+                pubs = [p for p in df["last_reported"].fillna("") if p]
+                if pubs:
+                    pubs_max = max(pubs) if pubs_max is None else max(pubs_max, max(pubs))
+                dates = [d for d in df["date"] if d]
+                if dates:
+                    dates_max = max(dates) if dates_max is None else max(dates_max, max(dates))
+                keep = (df["kind"] == "deadline") | ((df["kind"] == "announcement") & (df["status"] == "held"))
+                if keep.any():
+                    subset.append(df[keep])
+                yield df
+
+        counts["milestones"] = _write_frames(milestones_frames(), out, "milestones", ms.MILESTONE_COLUMNS,
+                                             parquet_dir)
+        counts["milestone_sources"] = _write_frames(src.frames(), out, "milestone_sources", ms.SOURCE_COLUMNS,
+                                                    parquet_dir)
+        as_of = pubs_max if pubs_max is not None else (dates_max if dates_max is not None else "")
+        if counts["milestones"] == 0:
+            return None, None
+        ms_subset = (pd.concat(subset, ignore_index=True) if subset
+                     else pd.DataFrame(columns=ms.MILESTONE_COLUMNS))
+        return ms_subset, as_of
+
+    def _troops(self, out, parquet_dir, ms, counts):
+        """``troop_levels`` numbered in order; returns the troop rows ``deadline_status`` can
+        name: in Iraq, each dated later than every earlier such row (the first row dated
+        after a deadline is always one of them)."""
+        import hashlib
+
+        kept: list[pd.DataFrame] = []
+        latest = None
+
+        def frames():
+            nonlocal latest
+            for df in self.troops.chunks():
+                df = df.reset_index(drop=True)
+                df["troop_id"] = [f"tl_{hashlib.sha1(f'{r.doc_id}|{r.start}|{r.end}'.encode()).hexdigest()[:10]}"
+                                  for r in df.itertuples()]
+                rows = []
+                for i, t in enumerate(df.itertuples()):
+                    tb = ms._bounds(str(t.date), "", str(t.date_precision)) if t.date else None
+                    if t.country == "Iraq" and tb and (latest is None or tb[0] > latest):
+                        latest = tb[0]
+                        rows.append(i)
+                if rows:
+                    kept.append(df.iloc[rows])
+                yield df
+
+        columns = self.troops.columns or list(ms.TROOP_COLUMNS)
+        if "troop_id" not in columns:
+            columns = [*columns, "troop_id"]
+        counts["troop_levels"] = _write_frames(frames(), out, "troop_levels", columns, parquet_dir)
+        self.troops.cleanup()
+        return pd.concat(kept, ignore_index=True) if kept else None
