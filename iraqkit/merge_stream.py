@@ -155,13 +155,11 @@ class _PartRuns:
                                        keep_empty=self.keep_empty, tie_keys=[SIG])
             elif cols != self.columns:
                 raise ValueError(f"{self.name}: per-document frames with other columns ({cols})")
-            sig = self.sigs.setdefault(_signature(df), len(self.sigs))
-            df = df.assign(**{DOC: doc_id, SIG: sig})
-            if self.prepare is not None:
-                df = self.prepare(df)
-            batch.append((doc_id, df))
+            sig = _signature(df)
+            code = self.sigs.setdefault(sig, len(self.sigs))
+            batch.append((doc_id, df, {DOC: doc_id, SIG: code}, sig))
         if batch:
-            self.runs.add_batch(batch)
+            self.runs.add_batch(batch, prepare=self.prepare)
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The concatenated part in order (input columns only), chunk by chunk."""
@@ -197,31 +195,32 @@ class _Regroup:
             self.runs.add_batch([("", df)])
         self.buf, self.n = [], 0
 
-    def groups(self) -> Iterator[tuple[int, pd.DataFrame]]:
+    def groups(self, convert) -> Iterator[tuple[int, list]]:
+        """``(group, rows)`` in group order, where ``convert(frame)`` turns a chunk (its
+        input columns) into its rows — ``to_dict("records")`` or ``list(itertuples())`` —
+        once per chunk, not once per group. The chunks of the runs all have the same dtypes,
+        so a group's rows are the values its own sub-frame would give."""
         self.flush()
-        pending: list[pd.DataFrame] = []
+        pending: list = []
         cur = None
         for chunk in self.runs.iter_chunks():
-            g = chunk[GRP].to_numpy()
-            start = 0
-            # split the chunk where the group changes
-            cuts = [i for i in range(1, len(g)) if g[i] != g[i - 1]] + [len(g)]
-            for end in cuts:
-                gi = int(g[start])
-                piece = chunk.iloc[start:end]
+            g = chunk[GRP].tolist()
+            rows = convert(chunk[self.columns].reset_index(drop=True))
+            n, start = len(g), 0
+            while start < n:  # split the chunk where the group changes
+                gi = g[start]
+                end = start + 1
+                while end < n and g[end] == gi:
+                    end += 1
                 if cur is not None and gi != cur:
-                    yield cur, _cat(pending)[self.columns]
+                    yield cur, pending
                     pending = []
                 cur = gi
-                pending.append(piece)
+                pending.extend(rows[start:end])
                 start = end
         if pending:
-            yield cur, _cat(pending)[self.columns]
+            yield cur, pending
         self.runs.cleanup()
-
-
-def _cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
 class _OutRuns:
@@ -318,8 +317,8 @@ class AttackMerge:
         del grp, rank, link
         ev = _OutRuns(self.dir, "attacks_out", attacks.ATTACK_COLUMNS, list(attacks.ATTACK_ORDER), [GRP])
         src = _OutRuns(self.dir, "sources_out", attacks.SOURCE_COLUMNS, list(attacks.SOURCE_ORDER), [GRP, SEQ])
-        for g, df in regroup.groups():
-            rep, srcs = attacks.merge_group([attacks.event_record(r) for r in df.to_dict("records")])
+        for g, recs in regroup.groups(lambda c: c.to_dict("records")):
+            rep, srcs = attacks.merge_group([attacks.event_record(r) for r in recs])
             rep[GRP] = g
             ev.add(rep)
             for k, s in enumerate(srcs):
@@ -444,8 +443,8 @@ class MilestoneMerge:
         del grp, rank
         mso = _OutRuns(self.dir, "milestones_out", ms.MILESTONE_COLUMNS, list(ms.MILESTONE_ORDER), [GRP])
         src = _OutRuns(self.dir, "ms_sources_out", ms.SOURCE_COLUMNS, list(ms.MS_SOURCE_ORDER), [GRP, SEQ])
-        for g, df in (regroup.groups() if regroup is not None else ()):
-            row, srcs = ms.milestone_row(list(df.itertuples()))
+        for g, sub in (regroup.groups(lambda c: list(c.itertuples())) if regroup is not None else ()):
+            row, srcs = ms.milestone_row(sub)
             row[GRP] = g
             row["_sort"] = "9999" if row["date"] == "" else row["date"]
             mso.add(row)

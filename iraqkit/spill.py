@@ -68,8 +68,18 @@ def _key_columns(df: pd.DataFrame, keys: list[str], tie: list[str] = ()) -> list
     return cols
 
 
+_DTYPE_NAMES: dict = {}
+
+
 def _signature(df: pd.DataFrame) -> tuple:
-    return tuple((str(c), str(t)) for c, t in df.dtypes.items())
+    """``((column, dtype name), ...)``: which frames concatenate without a cast."""
+    names = []
+    for t in df._mgr.get_dtypes():  # per column, in order (as ``df.dtypes`` without a Series)
+        n = _DTYPE_NAMES.get(t)
+        if n is None:
+            n = _DTYPE_NAMES[t] = str(t)
+        names.append(n)
+    return tuple(zip(map(str, df.columns), names))
 
 
 class SortedRuns:
@@ -96,22 +106,43 @@ class SortedRuns:
         self._seq = 0
 
     # --- writing -------------------------------------------------------------------
-    def add_batch(self, items: Iterable[tuple[str, pd.DataFrame]]) -> pd.DataFrame | None:
+    def add_batch(self, items: Iterable[tuple], prepare=None) -> pd.DataFrame | None:
         """Add one batch's per-document frames (``(doc_id, frame)``, any order); returns the
-        batch's rows in final order (with the :data:`POS` column), or None when empty."""
-        frames = []
-        for _doc_id, df in items:
+        batch's rows in final order (with the :data:`POS` column), or None when empty.
+
+        An item may also be ``(doc_id, frame, constants, signature)``: ``constants``
+        (``{column: value}``) are added to each of the frame's rows and ``signature`` is the
+        frame's :func:`_signature` when the caller has it. ``prepare(frame)`` is applied to
+        the batch's concatenated rows (with the constants) before sorting. The rows are
+        concatenated first and the extra columns set once per batch: the same rows, values
+        and dtypes as setting them on every frame, for a fraction of the cost."""
+        frames, pos = [], []
+        consts: dict[str, list] = {}
+        for it in items:
+            df = it[1]
             if not self.keep_empty and len(df) == 0:
                 continue
             self.n_frames += 1
-            sig = _signature(df)
+            sig = it[3] if len(it) > 3 and it[3] is not None else _signature(df)
             if sig not in self.samples:
                 self.samples[sig] = df.iloc[:1].copy()
-            frames.append(df.assign(**{POS: range(len(df))}))
-        frames = [f for f in frames if len(f)]
+            n = len(df)
+            if not n:
+                continue
+            frames.append(df)
+            pos.extend(range(n))
+            for k, v in (it[2] if len(it) > 2 and it[2] else {}).items():
+                consts.setdefault(k, []).extend([v] * n)
         if not frames:
             return None
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        if consts:
+            if any(len(v) != len(df) for v in consts.values()):
+                raise ValueError(f"{self.name}: every frame of a batch needs the same constant columns")
+            df = df.assign(**consts)
+        if prepare is not None:
+            df = prepare(df)
+        df[POS] = pos
         kc = _key_columns(df, self.keys, self.tie_keys)
         order = sorted(range(len(df)), key=lambda i: tuple(c[i] for c in kc))
         df = df.iloc[order].reset_index(drop=True)

@@ -195,3 +195,42 @@ def test_cooccurrence_counter_equals_actors_cooccurrence():
         counter.add("mentions", b)
     want = actors.cooccurrence(pd.concat(batches, ignore_index=True))
     pd.testing.assert_frame_equal(counter.tables()["actor_edges"], want)
+
+
+# --- the batch-level fast paths of SortedRuns ------------------------------------------------
+def _mixed_frames():
+    return [
+        pd.DataFrame({"doc_id": ["b", "b"], "start": [5, 1], "v": [1.5, None], "s": ["x", None]}),
+        pd.DataFrame({"doc_id": ["a"], "start": [3], "v": [2], "s": ["y"]}),
+        pd.DataFrame({"doc_id": pd.Series([], dtype=object), "start": pd.Series([], dtype="int64"),
+                      "v": pd.Series([], dtype="float64"), "s": pd.Series([], dtype=object)}),
+        pd.DataFrame({"doc_id": ["a", "a"], "start": pd.array([7, None], dtype="Int64"), "v": [True, False],
+                      "s": ["z", "w"]}),
+    ]
+
+
+def test_signature_equals_the_dtypes_definition():
+    from iraqkit.spill import _signature
+
+    for df in _mixed_frames():
+        assert _signature(df) == tuple((str(c), str(t)) for c, t in df.dtypes.items())
+    assert len({_signature(df) for df in _mixed_frames()}) == 4
+
+
+def test_add_batch_constants_equal_per_frame_assign(tmp_path):
+    """Constants and ``prepare`` set once on the batch give the rows, values and dtypes that
+    setting them on every frame before concatenating gives (the definition they replace)."""
+    from iraqkit.spill import POS, SortedRuns
+
+    frames = _mixed_frames()
+    prep = lambda d: d.assign(key=d["s"].fillna("").astype(str))  # noqa: E731
+    a = SortedRuns(tmp_path / "a", "t", ["doc_id", "start", "v", "s"], ["doc_id", "start"], keep_empty=True)
+    got = a.add_batch([(f"d{i}", df, {"__doc": f"d{i}", "__sig": i}, None) for i, df in enumerate(frames)],
+                      prepare=prep)
+    old = [prep(df.assign(__doc=f"d{i}", __sig=i)).assign(**{POS: range(len(df))})
+           for i, df in enumerate(frames) if len(df)]
+    want = pd.concat(old, ignore_index=True)
+    order = sorted(range(len(want)), key=lambda i: (want["doc_id"][i], str(want["start"][i]), want[POS][i]))
+    want = want.iloc[order].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[list(want.columns)], want)
+    assert a.n_frames == 4 and len(a.samples) == 4
