@@ -126,6 +126,18 @@ def snapshot_code(work: Path) -> str:
     return str(d)
 
 
+def code_commit() -> str:
+    """The commit the measured code comes from (``+dirty`` when iraqkit/ has uncommitted edits)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "iraqkit"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def ensure_corpus(work: Path, size: int, seed: int) -> tuple[Path, dict]:
     d = work / f"corpus-{size}-s{seed}"
     stamp = d / ".corpus.json"
@@ -145,10 +157,12 @@ def _counts(stdout: str) -> dict:
     return dict(zip(("files", "ingested", "documents", "sentences", "quarantined"), map(int, m.groups())))
 
 
-def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str]) -> dict:
+def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str],
+               cache_runs: bool = True) -> dict:
     raw, info = ensure_corpus(work, size, seed)
     mb = info["bytes"] / 2 ** 20
-    res: dict = {"size": size, "mb": round(mb, 2), "corpus": info}
+    res: dict = {"size": size, "mb": round(mb, 2), "corpus": info, "commit": code_commit(),
+                 "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     print(f"[{size}] corpus {raw}: {info['files']} files, {mb:.1f} MB", flush=True)
     r = run([PY, str(HERE / "floor.py"), "--raw", str(raw)])
     f = json.loads(r["stdout"].strip().splitlines()[-1])
@@ -161,13 +175,16 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
         # then the unchanged rebuild and a rebuild with one file added
         out = work / f"out-local-{size}"
         shutil.rmtree(out, ignore_errors=True)
-        r = run(base + ["--out", str(out)])
+        # without the cached rebuilds there is no point in writing the cache (measured: the
+        # same CPU time either way)
+        r = run(base + ["--out", str(out)] + ([] if cache_runs else ["--no-cache"]))
         c = _counts(r["stdout"])
         res["local"] = {"seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
                         "mb_s_core": round(mb / r["seconds"], 4), "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
                         "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
                         "log": r["stdout"].strip().splitlines()}
         print(f"[{size}] local {res['local']['seconds']} s", flush=True)
+    if "local" in engines and cache_runs:
         warm = run(base + ["--out", str(out)])
         added = raw / "zzzz_added_one.txt"
         shutil.copy(sorted((ROOT / "data" / "raw").iterdir())[0], added)
@@ -277,8 +294,8 @@ def write_md(results: dict) -> None:
          "## Sizes measured", "",
          "Only the sizes in this table were run; nothing is extrapolated. "
          + ("The 1 GB corpus was **not** measured." if not any(r["size"] >= 2 ** 30 for r in sizes) else ""), "",
-         "| corpus | files | floor MB/s | in-process s | in-process MB/s/core | docs/s | × floor | dask(2) s | dask MB/s/core | dask speed-up | peak RSS in-process (MB) | peak RSS dask tree (MB) | dask = in-process |",
-         "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| corpus | files | floor MB/s | in-process s | in-process MB/s/core | docs/s | × floor | dask(2) s | dask MB/s/core | dask speed-up | peak RSS in-process (MB) | peak RSS dask tree (MB) | dask = in-process | code, measured |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sizes:
         fl, lo, dk = r.get("floor", {}), r.get("local", {}), r.get("dask", {})
         ratio = round(fl["mb_s"] / lo["mb_s"], 1) if lo and fl else ""
@@ -286,7 +303,8 @@ def write_md(results: dict) -> None:
         L.append(f"| {_fmt_size(r['size'])} ({r['mb']} MB) | {r['corpus']['files']} | {fl.get('mb_s', '')} | "
                  f"{lo.get('seconds', '')} | {lo.get('mb_s_core', '')} | {lo.get('docs_s', '')} | {ratio} | "
                  f"{dk.get('seconds', '')} | {dk.get('mb_s_core', '')} | {sp} | {lo.get('maxrss_mb', '')} | "
-                 f"{dk.get('tree_rss_mb', '')} | {dk.get('identical_to_local', '')} |")
+                 f"{dk.get('tree_rss_mb', '')} | {dk.get('identical_to_local', '')} | "
+                 f"{r.get('commit', '')} {r.get('when', '')} |")
     L += ["", "## Cache (incremental builds)", "",
           "| corpus | first build with cache (s) | unchanged rebuild (s) | fraction | one file added (s) |",
           "|---|---|---|---|---|"]
@@ -347,6 +365,8 @@ def main(argv=None) -> int:
     ap.add_argument("--engines", default="local,dask")
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "bench")
     ap.add_argument("--report", action="store_true", help="also time `make report` against trivial notebooks")
+    ap.add_argument("--no-cache-runs", action="store_true",
+                    help="skip the cached rebuilds (unchanged corpus, one file added): for the 1 GB run")
     ap.add_argument("--md-only", action="store_true", help="only regenerate BENCHMARKS.md from results.json")
     a = ap.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -358,7 +378,8 @@ def main(argv=None) -> int:
         results.setdefault("sizes", {})
         for s in a.size or ["10MB"]:
             size = corpus.parse_size(s)
-            results["sizes"][str(size)] = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","))
+            results["sizes"][str(size)] = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","),
+                                                     cache_runs=not a.no_cache_runs)
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
             write_md(results)
         if a.report:
