@@ -404,15 +404,23 @@ def _doc_stage_parts(res: dict, streamed: list[str], overrides: pd.DataFrame) ->
     out = {s: {} for s in streamed}
     if not streamed or not res["sents"]:
         return out
-    docs = ingest_mod._frame(res["docs"], ingest_mod.DOCUMENT_COLUMNS, ["source_file", "segment", "doc_id"])
-    if len(overrides):
+    if len(overrides) and not set(overrides["doc_id"]).isdisjoint(d["doc_id"] for d in res["docs"]):
+        docs = ingest_mod._frame(res["docs"], ingest_mod.DOCUMENT_COLUMNS, ["source_file", "segment", "doc_id"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             docs = ingest_mod.apply_overrides(docs, overrides)
-    published = dict(zip(docs["doc_id"], docs["published"]))
+        published = dict(zip(docs["doc_id"], docs["published"]))
+    else:
+        # without an override for this file the documents frame is not needed: ``published``
+        # is the string ingest wrote in the row (what the frame would hold)
+        published = {d["doc_id"]: d["published"] for d in res["docs"]}
     sents = ingest_mod._frame(res["sents"], ingest_mod.SENTENCE_COLUMNS, None)
     adapters = {s: stage_adapter(s) for s in streamed}
-    for doc_id, sdf in sents.groupby("doc_id", sort=True):
+    doc_ids = {r["doc_id"] for r in res["sents"]}
+    # one document (the usual file): its sentences are the whole frame, which is what
+    # groupby would yield for its only group (same rows, index and dtypes)
+    groups = [(next(iter(doc_ids)), sents)] if len(doc_ids) == 1 else sents.groupby("doc_id", sort=True)
+    for doc_id, sdf in groups:
         doc_id = str(doc_id)
         doc_tables: dict[str, pd.DataFrame] = {}
         for s in streamed:
