@@ -65,14 +65,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .arabic import Normalized, TermMatcher, fold_char, normalize, norm
+from .arabic import DIACRITICS, TATWEEL, Normalized, TermMatcher, fold_char, normalize, norm
 from .paths import GAZETTEERS, LEXICONS
 from .tables import sort_stable
 
@@ -95,8 +97,13 @@ PERIOD_END = dt.date(2026, 12, 31)
 
 _LETTERS = "0-9a-z\u0621-\u064a\u0671-\u06d3"
 _TOKEN = re.compile(rf"[{_LETTERS}]+(?:-[{_LETTERS}]+)*|[^\s{_LETTERS}]")
+_LETTER = re.compile(rf"[{_LETTERS}]")
 _ID = re.compile(r"^[a-z0-9_]+$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: characters :meth:`Normalized.span` extends a span's end over (diacritics, tatweel)
+_TRAILING_CHARS = frozenset(DIACRITICS | {TATWEEL})
+_TRAILING = re.compile("[" + "".join(re.escape(c) for c in sorted(_TRAILING_CHARS)) + "]")
+_TRAILING_RUN = re.compile(_TRAILING.pattern + "+")
 
 
 class GazetteerError(ValueError):
@@ -299,6 +306,41 @@ def _cue_heads(g: Gazetteer) -> frozenset[str]:
     return heads
 
 
+def _unknown_starters(g: Gazetteer) -> frozenset[str]:
+    """Affiliation/title cue heads and speech verbs, bare and with و/ف glued before them (the
+    tokens at which :meth:`_Doc.unknowns` may find a cue or a verb); built once per gazetteer."""
+    words = g.__dict__.get("_unknown_starters")
+    if words is None:
+        bare = set(_cue_heads(g)) | set(g.speech)
+        words = frozenset(bare | {p + w for w in bare for p in ("و", "ف")})
+        g.__dict__["_unknown_starters"] = words
+    return words
+
+
+def _act_words(g: Gazetteer) -> frozenset[str]:
+    """Speech verbs and ``according`` cues, bare and with و/ف glued before them: every token
+    that :meth:`_Doc.quotes` may take for a speech act is one of them; built once per gazetteer."""
+    words = g.__dict__.get("_act_words")
+    if words is None:
+        bare = set(g.speech) | set(g.cues.get("according", ()))
+        words = frozenset(bare | {p + w for w in bare for p in ("و", "ف")})
+        g.__dict__["_act_words"] = words
+    return words
+
+
+def _cue_kinds(g: Gazetteer) -> dict[str, str]:
+    """Affiliation and title cue -> its kind (``affiliation`` when a cue is both, the order in
+    which :meth:`_Doc._cue_at` tries them); built once per gazetteer."""
+    kinds = g.__dict__.get("_cue_kinds")
+    if kinds is None:
+        kinds = {}
+        for kind in ("affiliation", "title"):
+            for c in g.cues.get(kind, ()):
+                kinds.setdefault(c, kind)
+        g.__dict__["_cue_kinds"] = kinds
+    return kinds
+
+
 # --- matching view ------------------------------------------------------------------------
 @lru_cache(maxsize=4096)
 def matching_view(text: str) -> Normalized:
@@ -338,18 +380,58 @@ class _Hit:
 
 def _prefix(text: str, start: int) -> str:
     """Letters glued before ``start`` (the clitic the matcher left out of the span)."""
+    if start == 0 or text[start - 1] == " ":    # nothing glued (what the loops below find)
+        return ""
     i = start
     while i > 0 and (text[i - 1] in "\"'“”«»\u0640" or norm(text[i - 1]) == '"'):
         i -= 1
     j = i
-    while j > 0 and re.match(rf"[{_LETTERS}]", norm(text[j - 1]) or " "):
+    while j > 0 and _LETTER.match(norm(text[j - 1]) or " "):
         j -= 1
     return norm(text[j:i])
 
 
-def _prev_words(text: str, start: int, n: int = 2) -> list[str]:
-    toks = [t for t in _TOKEN.findall(matching_view(text[:start]).text) if t]
-    return toks[-n:]
+def _view_text(view: Normalized, start: int, end: int) -> str:
+    """The part of ``view.text`` produced by ``view.original[start:end]``.
+
+    Normalising and dropping quotes go character by character, so this is
+    ``matching_view(view.original[start:end]).text`` up to white space at its start (kept
+    here, dropped there), which :data:`_TOKEN` ignores: both have the same tokens, and for
+    ``start == 0`` the same text."""
+    offs, n = view.offsets, len(view.text)
+    return view.text[bisect_left(offs, start, 0, n):bisect_left(offs, end, 0, n)]
+
+
+def _prev_words(view: Normalized, start: int, n: int = 2) -> list[str]:
+    """The last ``n`` tokens of ``matching_view(view.original[:start])`` (``view`` is the
+    sentence's matching view).
+
+    No token holds a space, so a scan that starts at a space finds the same tokens after it as
+    a scan of the whole prefix: the scan starts at the last space, then at the one before …
+    until it finds ``n`` tokens (or at the start of the text)."""
+    text = view.text
+    end = bisect_left(view.offsets, start, 0, len(text))
+    if n <= 0:
+        return _TOKEN.findall(text, 0, end)[-n:]
+    pos = end
+    while True:
+        pos = text.rfind(" ", 0, pos)
+        if pos < 0:
+            return _TOKEN.findall(text, 0, end)[-n:]
+        toks = _TOKEN.findall(text, pos, end)
+        if len(toks) >= n:
+            return toks[-n:]
+
+
+def _view_tokens(v: Normalized) -> list[tuple[str, int, int]]:
+    """(word, start, end) of the :data:`_TOKEN` tokens of a matching view, with offsets in the
+    original text: ``v.span`` of each token, inlined (a token is never empty)."""
+    offs, orig = v.offsets, v.original
+    if _TRAILING.search(orig) is None:      # no diacritic/tatweel to extend an end over
+        return [(m.group(), offs[m.start()], offs[m.end() - 1] + 1) for m in _TOKEN.finditer(v.text)]
+    # position inside a run of diacritics/tatweel -> end of the run
+    ext = {p: r.end() for r in _TRAILING_RUN.finditer(orig) for p in range(r.start(), r.end())}
+    return [(m.group(), offs[m.start()], ext.get(e := offs[m.end() - 1] + 1, e)) for m in _TOKEN.finditer(v.text)]
 
 
 def _parse_published(value) -> dt.date | None:
@@ -367,13 +449,25 @@ class _Doc:
         self.g = gaz
         self.doc_id = doc_id
         self.date = _parse_published(published)
-        s = sentences.sort_values("start", kind="stable")
+        starts = list(sentences["start"])
+        # rows are normally already in start order: then the stable sort would not move any
+        # (a missing start compares False and takes the sort, as before)
+        try:
+            in_order = all(a <= b for a, b in zip(starts, starts[1:]))
+        except TypeError:
+            in_order = False
+        if in_order:
+            s = sentences
+        else:
+            s = sentences.sort_values("start", kind="stable")
+            starts = list(s["start"])
         self.sids = list(s["sentence_id"])
-        self.starts = [int(x) for x in s["start"]]
+        self.starts = [int(x) for x in starts]
         self.texts = [str(x) for x in s["text"]]
         self.views = [matching_view(t) for t in self.texts]
         self.names: list[_Hit] = []
         self.roles: list[_Hit] = []
+        self._token_cache: dict[int, list[tuple[str, int, int]]] = {}
 
     # ---- names -------------------------------------------------------------------------
     def _state_is_place(self, k: int, h: _Hit, last_place: tuple | None) -> bool:
@@ -384,7 +478,7 @@ class _Doc:
             gap = text[last_place[1]:h.start - len(h.prefix)]
             if re.fullmatch(r"[\s،,]*", gap):
                 return True
-        prev = _prev_words(text, h.start - len(h.prefix), 2)
+        prev = _prev_words(self.views[k], h.start - len(h.prefix), 2)
         if not prev:
             return False
         if prev[-1] in self.g.cues.get("locative", ()):
@@ -469,7 +563,7 @@ class _Doc:
                 h = _Hit(k, m.start, m.end, m.term, _prefix(self.texts[k], m.start),
                          role_keys=tuple(dict.fromkeys(r for r, _ in info)),
                          short=all(s for _, s in info))
-                after = [w for w in _TOKEN.findall(matching_view(self.texts[k][m.end:m.end + 40]).text)]
+                after = _TOKEN.findall(_view_text(view, m.end, m.end + 40))
                 h.former = bool(after) and after[0] in former
                 self.roles.append(h)
 
@@ -573,15 +667,11 @@ class _Doc:
     def _tokens(self, k: int) -> list[tuple[str, int, int]]:
         """(word, start, end) of sentence ``k``'s tokens (offsets in the sentence); computed
         once per sentence (callers only read it)."""
-        cache = self.__dict__.setdefault("_token_cache", {})
-        if k not in cache:
-            v = self.views[k]
-            out = []
-            for m in _TOKEN.finditer(v.text):
-                s, e = v.span(m.start(), m.end())
-                out.append((m.group(0), s, e))
-            cache[k] = out
-        return cache[k]
+        cache = self._token_cache
+        toks = cache.get(k)
+        if toks is None:
+            toks = cache[k] = _view_tokens(self.views[k])
+        return toks
 
     def _cue_at(self, toks, i) -> tuple[str, str, int] | None:
         """(kind, cue, n_tokens) of the longest cue starting at token ``i``."""
@@ -590,15 +680,16 @@ class _Doc:
         w0s = [w for w in dict.fromkeys([first, first[1:] if first[:1] in "وف" else first]) if w in heads]
         if not w0s:   # no affiliation/title cue starts with this word
             return None
+        kinds = _cue_kinds(self.g)
         for n in (4, 3, 2, 1):
             if i + n > len(toks):
                 continue
-            words = [t[0] for t in toks[i:i + n]]
+            rest = "".join(" " + t[0] for t in toks[i + 1:i + n])
             for w0 in w0s:
-                phrase = " ".join([w0] + words[1:])
-                for kind in ("affiliation", "title"):
-                    if phrase in self.g.cues.get(kind, ()):
-                        return kind, phrase, n
+                phrase = w0 + rest
+                kind = kinds.get(phrase)
+                if kind is not None:
+                    return kind, phrase, n
         return None
 
     def unknowns(self) -> list[dict]:
@@ -613,6 +704,7 @@ class _Doc:
         org_heads = g.cues.get("org_head", frozenset())
         small = {"في", "من", "علي", "الي", "عن", "مع"}
         surnames: dict[str, str] = {}
+        heads = _cue_heads(g)
         self.unknown_spans = []
 
         known_by_sent: dict[int, list[tuple[int, int]]] = {}
@@ -625,20 +717,19 @@ class _Doc:
         def stop(k, tok) -> bool:
             w, s, e = tok
             # compare with ى kept, so the name علي is not the preposition على
-            light = "".join(c if c == "\u0649" else fold_char(c) for c in self.texts[k][s:e])
-            return light in g.stopwords_light
+            return _light_fold(self.texts[k][s:e]) in g.stopwords_light
 
         def name_from(k, toks, j) -> int:
             n = 0
             while j + n < len(toks) and n < 4:
                 tok = toks[j + n]
                 w = tok[0]
-                if not re.fullmatch(r"[\u0621-\u064a]{2,}", w) or stop(k, tok) or w in cue_words \
+                if not _NAME_WORD.fullmatch(w) or stop(k, tok) or w in cue_words \
                         or w in g.speech or in_known(k, tok[1], tok[2]):
                     break
                 if n == 0 and w.startswith("ال"):
                     break
-                if n > 0 and (re.match(r"^(?:[وفبك]ال|لل)", w) or
+                if n > 0 and (_CLITIC_ARTICLE.match(w) or
                               (w.startswith("ال") and not w.endswith("ي") and w not in _NAME_ARTICLE_OK) or
                               (w.endswith("ه") and w not in _NAME_ARTICLE_OK)):
                     break
@@ -652,7 +743,7 @@ class _Doc:
             n = 1
             while j + n < len(toks) and n < 6:
                 w2, s, e = toks[j + n]
-                if not re.fullmatch(r"[\u0621-\u064a]{2,}", w2) or w2 in small or w2 in cue_words \
+                if not _NAME_WORD.fullmatch(w2) or w2 in small or w2 in cue_words \
                         or w2 in g.speech or in_known(k, s, e):
                     break
                 n += 1
@@ -667,15 +758,23 @@ class _Doc:
                                  evidence=self.texts[k])
                 self.unknown_spans.append((k, s, e, self.texts[k][s:e]))
 
+        # a token that is none of these (cue heads, speech verbs, surnames found so far; bare
+        # or after و/ف) starts nothing: skipped without the tests below
+        starters = set(_unknown_starters(g))
         for k in range(len(self.texts)):
             toks = self._tokens(k)
+            n_toks = len(toks)
             i = 0
-            while i < len(toks):
+            while i < n_toks:
                 w = toks[i][0]
+                if w not in starters:
+                    i += 1
+                    continue
                 base = w[1:] if w[:1] in ("و", "ف") else w
                 if (w in surnames or base in surnames) and not in_known(k, toks[i][1], toks[i][2]):
                     add(k, toks, i, 1, "surname")
-                cue = self._cue_at(toks, i)
+                # only a word that starts a cue (bare or after و/ف) can start one
+                cue = self._cue_at(toks, i) if w in heads or base in heads else None
                 verb = w in g.speech or base in g.speech
                 if cue is None and not verb:
                     i += 1
@@ -708,6 +807,7 @@ class _Doc:
                     last = toks[j + n - 1][0]
                     if last not in g.stopwords:
                         surnames.setdefault(last, label)
+                        starters.update((last, "و" + last, "ف" + last))
                     i = j + n
                     continue
                 i += n_cue
@@ -755,36 +855,44 @@ class _Doc:
         anonymous = g.cues.get("anonymous", frozenset())
         according = g.cues.get("according", frozenset())
 
+        ments_by_sent: dict[int, list[_Hit]] = {}
+        for h in ments:
+            ments_by_sent.setdefault(h.sent, []).append(h)
         direct = []
         for q in self._direct_quotes():
             k, s, e, inner = q
-            n_tok = len([t for t in _TOKEN.findall(norm(inner)) if re.match(rf"[{_LETTERS}]", t)])
+            n_tok = len([t for t in _TOKEN.findall(norm(inner)) if _LETTER.match(t)])
             # a quoted actor name ("المقاومة الإسلامية في العراق") is not a quote
-            covered = sum(max(0, min(h.end, e - 1) - max(h.start, s + 1)) for h in ments if h.sent == k)
+            covered = sum(max(0, min(h.end, e - 1) - max(h.start, s + 1)) for h in ments_by_sent.get(k, ()))
             if covered >= 0.6 * len(inner.strip()):
                 continue
             if n_tok >= 3 or self.texts[k][:s].rstrip().endswith(":"):
                 direct.append(q)
 
+        direct_by_sent: dict[int, list[tuple[int, tuple]]] = {}
+        for qi, q in enumerate(direct):
+            direct_by_sent.setdefault(q[0], []).append((qi, q))
+        act_words = _act_words(g)
         rows = []
         used: set[int] = set()
         last = None          # (sentence, actor_id, surface, set_by)
-        ments_by_sent: dict[int, list[_Hit]] = {}
-        for h in ments:
-            ments_by_sent.setdefault(h.sent, []).append(h)
         for k, text in enumerate(self.texts):
             toks = self._tokens(k)
             sent_ments = ments_by_sent.get(k, [])
-            inside = [(q[1], q[2]) for q in direct if q[0] == k]
-            qstarts = sorted(q[1] for q in direct if q[0] == k)
+            here = direct_by_sent.get(k, [])        # (index in direct, quote), in order
+            inside = [(q[1], q[2]) for _, q in here]
+            qstarts = sorted(q[1] for _, q in here)
 
             def in_quote(pos):
                 return any(a <= pos < b for a, b in inside)
 
             acts = []
-            for i, (w, s, e) in enumerate(toks):
+            # only a token in act_words (a speech verb or "according" word, bare or after و/ف)
+            # can be an act; the tests below decide
+            for i in [i for i, t in enumerate(toks) if t[0] in act_words]:
+                w, s, e = toks[i]
                 base = w[1:] if w[:1] in ("و", "ف") else w
-                if in_quote(s):
+                if inside and in_quote(s):
                     continue
                 if w in g.speech or (base != w and base in g.speech):
                     acts.append(("verb", i))
@@ -798,7 +906,7 @@ class _Doc:
                                        unknown_by_sent, persons_only=True)
                     if sp:
                         last = (k, sp[0], sp[1], "according", text[s:e])
-                        mine = [qi for qi, q in enumerate(direct) if q[0] == k and e <= q[1] < nxt_pos and qi not in used]
+                        mine = [qi for qi, q in here if e <= q[1] < nxt_pos and qi not in used]
                         for qi in mine:
                             used.add(qi)
                             q = direct[qi]
@@ -858,7 +966,7 @@ class _Doc:
                 speaker = speaker or ("", "")
                 if speaker[0] or speaker[1]:
                     last = (k, speaker[0], speaker[1], "verb", w)
-                mine = [qi for qi, q in enumerate(direct) if q[0] == k and c_pos <= q[1] < nxt_pos and qi not in used]
+                mine = [qi for qi, q in here if c_pos <= q[1] < nxt_pos and qi not in used]
                 if mine:
                     for qi in mine:
                         used.add(qi)
@@ -867,8 +975,8 @@ class _Doc:
                 else:
                     rows.append(self._quote_row(k, c_pos, nxt_pos, speaker, w, text[c_pos:nxt_pos]))
             # a quote after "وبحسب X؛" (the previous sentence) belongs to X
-            for qi, q in enumerate(direct):
-                if q[0] == k and qi not in used and last and last[0] == k - 1 and last[3] == "according":
+            for qi, q in here:
+                if qi not in used and last and last[0] == k - 1 and last[3] == "according":
                     used.add(qi)
                     rows.append(self._quote_row(q[0], q[1], q[2], last[1:3], last[4], q[3]))
             # a sentence with no speech act and no person goes on with the current speaker
@@ -973,6 +1081,17 @@ class _Doc:
         return None
 
 
+_NAME_WORD = re.compile(r"[\u0621-\u064a]{2,}")
+_CLITIC_ARTICLE = re.compile(r"^(?:[وفبك]ال|لل)")
+
+
+@lru_cache(maxsize=65536)
+def _light_fold(text: str) -> str:
+    """``text`` folded for the name stopword test, with ى kept (so the name علي is not the
+    preposition على)."""
+    return "".join(c if c == "\u0649" else fold_char(c) for c in text)
+
+
 _NAME_ARTICLE_OK = frozenset({"الله", "الدين", "الرحمن", "الرحيم", "الامير", "الكريم", "الحسين", "الحسن", "الزهراء"})
 _AFTER_ORG = frozenset({"العراقيه", "اللبنانيه", "الايرانيه", "الامريكيه", "الاميركيه", "العراقي", "اللبناني"})
 _OPENERS = frozenset("“«")
@@ -996,10 +1115,72 @@ def extract_doc(doc_id: str, published, sentences: pd.DataFrame, gazetteer: Gaze
     d.resolve_short()
     unknown = d.unknowns()
     return {
-        "mentions": pd.DataFrame(d.mention_rows(), columns=MENTION_COLUMNS),
-        "quotes": pd.DataFrame(d.quotes(), columns=QUOTE_COLUMNS),
-        "actor_unknown": pd.DataFrame(unknown, columns=UNKNOWN_COLUMNS),
+        "mentions": _frame(d.mention_rows(), MENTION_COLUMNS),
+        "quotes": _frame(d.quotes(), QUOTE_COLUMNS),
+        "actor_unknown": _frame(unknown, UNKNOWN_COLUMNS),
     }
+
+
+def _fast_str_array():
+    """A function making pandas' default string array from a list of ``str`` through
+    pyarrow (several times cheaper than pandas' per-value inference), or None when that
+    does not give exactly the array ``pd.DataFrame`` infers (other pandas, no pyarrow)."""
+    try:
+        import pyarrow as pa
+        probe = pd.DataFrame([{"a": "x"}])["a"].array
+        dtype = probe.dtype
+        if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+            return None
+
+        def make(values: list[str]):
+            return dtype.__from_arrow__(pa.array(values, pa.large_string()))
+
+        made = make(["x"])
+        if type(made) is not type(probe) or made.dtype != dtype or repr(made.dtype) != repr(dtype):
+            return None
+        return make
+    except Exception:     # pragma: no cover - no pyarrow / another pandas: the slow path
+        return None
+
+
+_STR_ARRAY = _fast_str_array()
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)`` (same dtypes, values and axes), built from whole
+    columns: a column of ``str`` becomes pandas' default string array through pyarrow, one of
+    ``int`` an int64 array, and the column labels come from a cached Index (inferring them is
+    a good part of the cost for frames of a few rows). Anything else goes through
+    ``pd.DataFrame``; no rows give a copy of the cached empty frame."""
+    key = tuple(columns)
+    cached = _FRAME_AXES.get(key)
+    if cached is None:
+        cached = _FRAME_AXES[key] = (pd.Index(list(columns)), pd.DataFrame([], columns=list(columns)))
+    labels, empty = cached
+    if not rows:
+        return empty.copy()
+    if _STR_ARRAY is None:
+        return pd.DataFrame(rows, columns=columns)
+    data = {}
+    for i, c in enumerate(columns):
+        vals = [r[c] for r in rows]
+        types = set(map(type, vals))
+        if types == {str}:
+            data[i] = _STR_ARRAY(vals)
+        elif types == {int}:
+            try:
+                data[i] = np.array(vals, dtype=np.int64)
+            except OverflowError:
+                return pd.DataFrame(rows, columns=columns)
+        else:
+            return pd.DataFrame(rows, columns=columns)
+    df = pd.DataFrame(data, copy=False)      # labels 0..n-1: a RangeIndex, nothing to infer
+    df.columns = labels.copy()               # a new Index object on the same labels
+    return df
+
+
+#: column labels tuple -> (their Index, the empty frame pd.DataFrame([], columns=...))
+_FRAME_AXES: dict[tuple, tuple[pd.Index, pd.DataFrame]] = {}
 
 
 def cooccurrence(mentions: pd.DataFrame) -> pd.DataFrame:

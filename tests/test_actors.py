@@ -7,15 +7,24 @@ before cleaning); publication dates are those printed in each article's dateline
 """
 from __future__ import annotations
 
+import dataclasses
+import random
 import shutil
+import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from iraqkit import actors as A
 from iraqkit.actors import (ALIGNMENTS, EDGE_COLUMNS, MENTION_COLUMNS, QUOTE_COLUMNS, TYPES, UNKNOWN_COLUMNS,
                             GazetteerError, extract_doc, load_gazetteer, run_stage, sentences_from_text)
 from iraqkit.arabic import norm
 from iraqkit.paths import GAZETTEERS, ROOT
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference import actors_before_speedup as old  # noqa: E402
 
 # dateline of each article (003 and 004 print none): what ingest puts in documents.published
 PUBLISHED = {"000": "2021-05-03", "001": "2021-12-12", "002": "2024-02-12", "003": "", "004": ""}
@@ -388,3 +397,165 @@ def test_precision_and_recall_against_gold(out):
     assert set(g.actor_id) <= set(load_gazetteer().actors.index)
     assert recall >= 0.9 and precision >= 0.85
     assert sum(ok_u) / len(ok_u) >= 0.75
+
+
+# --- the faster per-document code equals the old definitions (tests/reference) -----------------------
+# iraqkit.actors was sped up (Nov 2026) without changing any output; the old definitions are
+# kept in tests/reference/actors_before_speedup.py and compared here on every sentence of the
+# real corpus and on edge cases (diacritics, tatweel, quotes, presentation forms, odd spaces …).
+def _perturb(text: str, rng: random.Random) -> str:
+    """``text`` with the characters normalisation drops, folds or merges sprinkled in."""
+    out = []
+    for ch in text:
+        r = rng.random()
+        if ch == " " and r < 0.15:
+            out.append(rng.choice(["  ", "\u00a0", " \u200c", " “", "” ", " «", "» ", ' "', " - ", "، ", "\t"]))
+            continue
+        out.append(ch)
+        if "\u0621" <= ch <= "\u064a" and r < 0.2:
+            out.append(rng.choice(["\u064e", "\u0651\u064e", "\u0640", "\u0640\u0640", "\u0652", "\u200c",
+                                   "\u0670", '"', "\u0640\u064b"]))
+    s = "".join(out)
+    if rng.random() < 0.3:
+        s = s.replace("لا", "\ufefb", 2)        # presentation form: one character, two letters
+    return s
+
+
+@pytest.fixture(scope="module")
+def real_sentences(corpus, corpus_tables):
+    """Every sentence of the real corpus (split raw text and ingested), then perturbed copies."""
+    sents = [s.text for v in corpus.values() for s in A.sentences_from_text("x", v).itertuples()]
+    sents += [str(t) for t in corpus_tables["sentences"]["text"]]
+    sents = list(dict.fromkeys(sents))
+    rng = random.Random(7)
+    edge = [_perturb(s, rng) for s in sents]
+    edge += ["", " ", "\u0640", "\u064e\u0651", '""', "« »", "ﻻ", "قال:", "و\u0640ا\u064eشنطن", " “واشنطن”  ، \u0640",
+             "الخبير-الأمني", "a-b-c - d", "٢٠٢١ 2021"]
+    return sents, edge
+
+
+def test_view_tokens_equal_the_old_per_token_spans(real_sentences):
+    for s in [x for group in real_sentences for x in group]:
+        v = A.matching_view(s)
+        assert A._view_tokens(v) == old.old_tokens(v), s
+
+
+def test_prev_words_and_role_window_equal_the_old_prefix_normalisation(real_sentences):
+    sents, edge = real_sentences
+    n_checked = 0
+    for s in sents[::3] + edge:
+        v = A.matching_view(s)
+        for pos in range(len(s) + 1):
+            for n in (1, 2, 3):
+                assert A._prev_words(v, pos, n) == old.old_prev_words(s, pos, n), (s, pos, n)
+            assert A._TOKEN.findall(A._view_text(v, pos, pos + 40)) == old.old_role_after(s, pos), (s, pos)
+            n_checked += 1
+    assert n_checked > 20_000
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_cue_lookup_equals_the_old_one(real_sentences, overlap):
+    g = load_gazetteer()
+    if overlap:   # cues listed as both kinds: the old lookup tried affiliation first
+        both = {c for c in sorted(g.cues["affiliation"])[::3]}
+        g = dataclasses.replace(g, cues={**g.cues, "title": g.cues["title"] | both})
+    sents, edge = real_sentences
+    cues = sorted(g.cues["affiliation"] | g.cues["title"])
+    built = [f"{p}{c} محمد علي" for c in cues for p in ("", "و", "ف")]   # every cue, bare and after و/ف
+    hits = set()
+    for s in sents + edge + built:
+        df = pd.DataFrame([dict(doc_id="t", sentence_id=0, start=0, end=len(s), text=s)])
+        new_doc, old_doc = A._Doc(g, "t", "", df), old.OldDoc(g, "t", "", df)
+        toks = new_doc._tokens(0)
+        assert toks == old_doc._tokens(0)
+        for i in range(len(toks) + 1):
+            got = new_doc._cue_at(toks, i)
+            assert got == old_doc._cue_at(toks, i), (s, i)
+            hits.add(got)
+    assert {"affiliation", "title"} <= {h[0] for h in hits if h}
+
+
+def test_prefix_equals_the_old_one(real_sentences):
+    for s in [x for group in real_sentences for x in group]:
+        for pos in range(len(s) + 1):
+            assert A._prefix(s, pos) == old.old_prefix(s, pos), (s, pos)
+
+
+def test_light_fold_equals_the_old_one(real_sentences):
+    for s in [x for group in real_sentences for x in group]:
+        for w in s.split():
+            assert A._light_fold(w) == old.old_light(w)
+
+
+def _strictly_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True, check_index_type=True, check_column_type=True)
+    assert list(a.columns) == list(b.columns) and a.columns.dtype == b.columns.dtype
+    assert type(a.index) is type(b.index) and a.index.equals(b.index)
+    for c in a.columns:
+        assert repr(a[c].dtype) == repr(b[c].dtype) and type(a[c].array) is type(b[c].array), c
+        va, vb = a[c].tolist(), b[c].tolist()
+        assert [type(x) for x in va] == [type(x) for x in vb], c
+        assert all(x == y or (x != x and y != y) for x, y in zip(va, vb)), c
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [dict(a="x", b=1, c="")],
+    [dict(a="x", b=1, c="ي"), dict(a="y", b=-2, c="z")],
+    [dict(a="x", b=2 ** 63, c="z")],                      # beyond int64: pandas' own choice
+    [dict(a="x", b=2 ** 64, c="z")],
+    [dict(a="x", b=1, c=None), dict(a="y", b=2, c="z")],  # a missing value
+    [dict(a="x", b=1.5, c="z")],
+    [dict(a="x", b=True, c="z")],                         # bool is not int here
+    [dict(a=1, b=2, c="z"), dict(a="x", b=3, c="z")],     # mixed column
+    [dict(a="x", b=np.int64(3), c="z")],
+])
+def test_frame_equals_the_dataframe_constructor(rows):
+    cols = ["a", "b", "c"]
+    _strictly_equal(A._frame(rows, cols), pd.DataFrame(rows, columns=cols))
+
+
+def test_frames_are_independent_of_the_cached_axes():
+    cols = list(UNKNOWN_COLUMNS)
+    for rows in ([], [dict(doc_id="d", sentence_id=0, start=1, end=2, surface="s", cue="c", evidence="e")]):
+        a = A._frame(rows, cols)
+        a.columns.name = "changed"
+        a["extra"] = 1
+        b = A._frame(rows, cols)
+        assert b.columns.name is None and list(b.columns) == cols
+        _strictly_equal(b, pd.DataFrame(rows, columns=cols))
+
+
+def _doc_frames(corpus, corpus_tables):
+    """(doc_id, published, sentences) of the real corpus: split raw text (with and without its
+    date), ingested sentences, perturbed, shuffled and word-by-word copies."""
+    rng = random.Random(3)
+    out = []
+    for k, v in sorted(corpus.items()):
+        sdf = sentences_from_text(k, v)
+        out += [(k, PUBLISHED[k[:3]], sdf), (k, "", sdf)]
+        edge = sdf.assign(text=[_perturb(t, rng) for t in sdf["text"]])
+        edge = edge.assign(end=edge["start"] + edge["text"].str.len())
+        out.append((k + "#edge", PUBLISHED[k[:3]], edge))
+        out.append((k + "#shuffled", "", edge.sample(frac=1, random_state=1)))   # not in start order
+        # then every word of the article again as a one-word sentence (a word that ends a sentence)
+        words = list(dict.fromkeys(v.split()))
+        pos = int(sdf["end"].max()) + 1 + np.cumsum([0] + [len(w) + 1 for w in words[:-1]])
+        tail = pd.DataFrame(dict(doc_id=k, sentence_id=range(len(sdf), len(sdf) + len(words)), start=pos,
+                                 end=pos + [len(w) for w in words], text=words))
+        out.append((k + "#words", PUBLISHED[k[:3]], pd.concat([sdf, tail], ignore_index=True)))
+    for doc_id, sdf in corpus_tables["sentences"].groupby("doc_id", sort=True):
+        out.append((str(doc_id), "", sdf))
+    return out
+
+
+def test_extract_doc_equals_the_old_definition(corpus, corpus_tables):
+    g = load_gazetteer()
+    n_rows = 0
+    for doc_id, published, sdf in _doc_frames(corpus, corpus_tables):
+        got, want = extract_doc(doc_id, published, sdf, g), old.old_extract_doc(doc_id, published, sdf, g)
+        assert list(got) == list(want)
+        for part in want:
+            _strictly_equal(got[part], want[part])
+            n_rows += len(want[part])
+    assert n_rows > 1000
