@@ -15,7 +15,7 @@ import os
 from collections import deque
 from typing import Iterator
 
-from .pipeline import BatchConfig, process_batch
+from .pipeline import BatchConfig, process_batch_packed, unpack_batch
 
 
 def _client(scheduler: str | None, workers: int | None):
@@ -47,7 +47,7 @@ def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | Non
         pending: deque = deque()
         it = iter(enumerate(batches))
         for i, b in it:
-            pending.append(client.submit(process_batch, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
+            pending.append(client.submit(process_batch_packed, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
                                          pure=False))
             if len(pending) >= window:
                 break
@@ -58,9 +58,9 @@ def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | Non
             nxt = next(it, None)
             if nxt is not None:
                 i, b = nxt
-                pending.append(client.submit(process_batch, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
+                pending.append(client.submit(process_batch_packed, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
                                              pure=False))
-            yield res
+            yield unpack_batch(res)
     finally:
         if own:
             client.close()

@@ -471,6 +471,79 @@ def process_batch(files: list[str], cfg: BatchConfig) -> list[dict]:
     return out
 
 
+def process_batch_packed(files: list[str], cfg: BatchConfig) -> tuple:
+    """:func:`process_batch` for another process (a Dask worker): the results with their
+    per-document frames packed for the trip (:func:`pack_batch`)."""
+    return pack_batch(process_batch(files, cfg))
+
+
+def pack_batch(results: list[dict]) -> tuple:
+    """The results of one batch with every per-document frame moved into one frame per
+    (stage, part, dtype signature): a few large frames pickle and unpickle much faster than
+    thousands of small ones (on Dask the driver was spending a large share of its time
+    unpickling them, on the same cores as the workers). :func:`unpack_batch` restores them.
+
+    Only frames with the same dtypes are concatenated, so every value and dtype survives:
+    slicing a frame back out gives the frame that went in (up to its index, which is reset)."""
+    from .spill import _signature
+
+    groups: dict[tuple, list[pd.DataFrame]] = {}
+    index = []
+    for res in results:
+        ix: dict = {}
+        for s, parts in (res.get("stages") or {}).items():
+            ix[s] = {}
+            for p, items in parts.items():
+                refs = []
+                for doc_id, df in items:
+                    sig = _signature(df)
+                    if any("category" in t for _, t in sig):  # categories may differ: keep as is
+                        refs.append((doc_id, df, None))
+                        continue
+                    fr = groups.setdefault((s, p, sig), [])
+                    fr.append(df)
+                    refs.append((doc_id, (s, p, sig), len(fr) - 1))
+                ix[s][p] = refs
+        index.append(ix if res.get("stages") is not None else None)
+        res["stages"] = None
+    frames = {}
+    for key, fr in groups.items():
+        lens = [len(f) for f in fr]
+        frames[key] = (pd.concat(fr, ignore_index=True) if len(fr) > 1 else fr[0].reset_index(drop=True), lens)
+    return results, index, frames
+
+
+def unpack_batch(packed: tuple) -> list[dict]:
+    """The results :func:`pack_batch` packed, with their per-document frames back."""
+    results, index, frames = packed
+    starts = {}
+    for key, (_df, lens) in frames.items():
+        o, acc = [], 0
+        for n in lens:
+            o.append(acc)
+            acc += n
+        starts[key] = o
+    for res, ix in zip(results, index):
+        if ix is None:
+            res["stages"] = None
+            continue
+        stages: dict = {}
+        for s, parts in ix.items():
+            stages[s] = {}
+            for p, refs in parts.items():
+                items = []
+                for doc_id, key, k in refs:
+                    if k is None:  # not packed
+                        items.append((doc_id, key))
+                        continue
+                    df, lens = frames[key]
+                    a = starts[key][k]
+                    items.append((doc_id, df.iloc[a:a + lens[k]].reset_index(drop=True)))
+                stages[s][p] = items
+        res["stages"] = stages
+    return results
+
+
 def release_text_caches() -> None:
     """Empty :func:`iraqkit.arabic.normalize`'s LRU cache (called after every batch).
 

@@ -234,3 +234,34 @@ def test_add_batch_constants_equal_per_frame_assign(tmp_path):
     want = want.iloc[order].reset_index(drop=True)
     pd.testing.assert_frame_equal(got[list(want.columns)], want)
     assert a.n_frames == 4 and len(a.samples) == 4
+
+
+def test_pack_unpack_batch_restores_every_frame(synth):
+    """Per-document frames packed for the trip to the driver (one frame per stage, part and
+    dtype signature) come back equal in values, dtypes, columns and order, index reset."""
+    import copy
+    import pickle
+
+    files = sorted(str(p) for p in list(Path(synth).iterdir())[:40]) + sorted(str(p) for p in RAW.glob("*.txt"))
+    cfg = pipeline.BatchConfig(streamed=["actors", "attacks", "milestones"], overrides=pd.DataFrame(
+        columns=["doc_id", "field", "value", "reason"]))
+    results = pipeline.process_batch(files, cfg)
+    before = copy.deepcopy(results)
+    assert any(r["quarantine"] for r in before) and any(r["stages"] for r in before)
+    packed = pickle.loads(pickle.dumps(pipeline.pack_batch(results)))  # as a Dask worker sends it
+    n_frames = sum(len(items) for r in before if r["stages"] for parts in r["stages"].values()
+                   for items in parts.values())
+    assert len(packed[2]) < n_frames / 4  # few frames travel (one per part and dtype signature)
+    after = pipeline.unpack_batch(packed)
+    assert [r["name"] for r in after] == [r["name"] for r in before]
+    for a, b in zip(after, before):
+        assert {k: v for k, v in a.items() if k != "stages"} == {k: v for k, v in b.items() if k != "stages"}
+        assert (a["stages"] is None) == (b["stages"] is None)
+        for s, parts in (b["stages"] or {}).items():
+            assert list(a["stages"][s]) == list(parts)
+            for p, items in parts.items():
+                got = a["stages"][s][p]
+                assert [d for d, _ in got] == [d for d, _ in items]
+                for (_, x), (_, y) in zip(got, items):
+                    pd.testing.assert_frame_equal(x, y.reset_index(drop=True), check_dtype=True, check_exact=True)
+                    assert list(x.index) == list(range(len(x)))
