@@ -484,7 +484,6 @@ class MilestoneMerge:
         """``troop_levels`` numbered in order; returns the troop rows ``deadline_status`` can
         name: in Iraq, each dated later than every earlier such row (the first row dated
         after a deadline is always one of them)."""
-        import hashlib
 
         kept: list[pd.DataFrame] = []
         latest = None
@@ -493,8 +492,7 @@ class MilestoneMerge:
             nonlocal latest
             for df in self.troops.chunks():
                 df = df.reset_index(drop=True)
-                df["troop_id"] = [f"tl_{hashlib.sha1(f'{r.doc_id}|{r.start}|{r.end}'.encode()).hexdigest()[:10]}"
-                                  for r in df.itertuples()]
+                df["troop_id"] = ms.troop_ids(df)
                 rows = []
                 for i, t in enumerate(df.itertuples()):
                     tb = ms._bounds(str(t.date), "", str(t.date_precision)) if t.date else None

@@ -1912,6 +1912,12 @@ def run_stage(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                   pd.concat(troop_frames, ignore_index=True) if troop_frames else None)
 
 
+def troop_ids(troops: pd.DataFrame) -> list[str]:
+    """The stable ``troop_id`` of each troop-level row (from ``doc_id``, ``start``, ``end``)."""
+    return [f"tl_{hashlib.sha1(f'{r.doc_id}|{r.start}|{r.end}'.encode()).hexdigest()[:10]}"
+            for r in troops.itertuples()]
+
+
 def finish(mentions: pd.DataFrame | None, troops: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     """The cross-document step on the concatenated per-document results (None when there
     were none): merge milestones across articles, number the troop levels, set deadlines
@@ -1919,8 +1925,7 @@ def finish(mentions: pd.DataFrame | None, troops: pd.DataFrame | None) -> dict[s
     merged = merge_milestones(pd.DataFrame(columns=MENTION_COLUMNS) if mentions is None else mentions)
     troops = pd.DataFrame(columns=TROOP_COLUMNS) if troops is None else troops
     troops = troops.sort_values(["doc_id", "start", "end"]).reset_index(drop=True)
-    troops["troop_id"] = [f"tl_{hashlib.sha1(f'{r.doc_id}|{r.start}|{r.end}'.encode()).hexdigest()[:10]}"
-                          for r in troops.itertuples()]
+    troops["troop_id"] = troop_ids(troops)
     status = deadline_status(merged["milestones"], troops)
     return {"milestones": merged["milestones"], "milestone_sources": merged["milestone_sources"],
             "troop_levels": troops, "deadline_status": status}
