@@ -84,7 +84,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
-from .grouping import linked_groups
+from .grouping import collapse_classes, expand_groups, linked_groups
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
 
@@ -1516,17 +1516,37 @@ def event_record(r: dict) -> dict:
     return {k: (None if _num(v) is None else v) for k, v in r.items()}
 
 
+def _link_key(r: dict) -> tuple:
+    """Every field :func:`_compatible` and :func:`_candidate_pairs` read, with its type
+    (``1`` and ``1.0`` stay apart: a class never mixes values the test could tell apart)."""
+    return tuple((v.__class__, v) for v in (r[f] for f in LINK_FIELDS))
+
+
 def event_groups(recs) -> list[list[int]]:
-    """The events: groups of row positions (``recs[i]`` needs only :data:`LINK_FIELDS`)."""
-    inc = [i for i in range(len(recs)) if recs[i]["kind"] == "incident"]
-    return linked_groups(len(recs), _candidate_pairs(recs, inc), lambda i, j: _compatible(recs[i], recs[j]))
+    """The events: groups of row positions (``recs[i]`` needs only :data:`LINK_FIELDS`).
+
+    Incidents with the same linking fields answer :func:`_compatible` alike; when they are
+    compatible with each other (a named victim, or a day/period date) they are one event
+    whatever else links, so each such class is linked as one node
+    (:func:`iraqkit.grouping.collapse_classes`): the groups are those of linking every row."""
+    n = len(recs)
+    inc = [i for i in range(n) if recs[i]["kind"] == "incident"]
+    nodes, members = collapse_classes(inc, lambda i: _link_key(recs[i]),
+                                      lambda cls: _compatible(recs[cls[0]], recs[cls[0]]))
+    pos = {i: k for k, i in enumerate(nodes)}
+    groups = linked_groups(len(nodes), ((pos[a], pos[b]) for a, b in _candidate_pairs(recs, nodes)),
+                           lambda a, b: _compatible(recs[nodes[a]], recs[nodes[b]]))
+    return expand_groups(n, ([nodes[k] for k in g] for g in groups), members)
 
 
 def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
     """One event's merged row and its ``events_sources`` rows (members in row order)."""
     places = _place_info()
     # the evidence shown is the most informative source; the id stays the earliest one's
-    best_src = max(members, key=lambda m: (_informative(m), -members.index(m)))
+    # (ties: the earliest member; positions by identity, as ``members.index`` compared every
+    # dict to every other: quadratic in the number of sources of one event)
+    order = {id(m): -k for k, m in reversed(list(enumerate(members)))}
+    best_src = max(members, key=lambda m: (_informative(m), order[id(m)]))
     rep = dict(best_src)
     rep["event_id"] = members[0]["event_id"]
     if len(members) > 1:
@@ -1544,7 +1564,7 @@ def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
                 rep[c] = best[c]
         armed = [m for m in members if m.get("weapon")]
         if armed:
-            best = max(armed, key=lambda m: (_weapon_info()[m["weapon"]][2], -members.index(m)))
+            best = max(armed, key=lambda m: (_weapon_info()[m["weapon"]][2], order[id(m)]))
             for c in ("weapon", "event_type", "sub_event_type"):
                 rep[c] = best[c]
         for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):

@@ -79,7 +79,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
-from .grouping import linked_groups
+from .grouping import collapse_classes, expand_groups, linked_groups
 from .paths import LEXICONS
 from .tables import records
 
@@ -1710,18 +1710,47 @@ def doc_clusters(recs, starts, by_doc: dict) -> list[dict]:
     return clusters
 
 
-def cluster_groups(clusters: list[dict]) -> list[list[int]]:
-    """Step 2 of :func:`merge_milestones`: clusters merged across documents."""
-    def same(ca: dict, cb: dict) -> bool:
-        if ca["docs"] & cb["docs"]:
-            return False
-        if ca["round"] is not None and cb["round"] is not None:
-            return ca["round"] == cb["round"]
-        return bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
-                    and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
+def _same_milestone(ca, cb) -> bool:
+    """Two per-document clusters tell the same milestone (step 2 of :func:`merge_milestones`)."""
+    if ca["docs"] & cb["docs"]:
+        return False
+    if ca["round"] is not None and cb["round"] is not None:
+        return ca["round"] == cb["round"]
+    return bool(ca["dates"] and cb["dates"] and _topics_ok(ca["topic"], cb["topic"])
+                and any(dates_compatible(x, y) for x in ca["dates"] for y in cb["dates"]))
 
-    return linked_groups(len(clusters), _cluster_candidate_pairs(clusters),
-                         lambda a, b: same(clusters[a], clusters[b]))
+
+def _cluster_class(c) -> dict:
+    """A cluster without its document: the fields :func:`_same_milestone` and
+    :func:`_cluster_candidate_pairs` read, and no document to share."""
+    return {"kind": c["kind"], "series": c["series"], "round": c["round"], "dates": c["dates"],
+            "topic": c["topic"], "docs": frozenset()}
+
+
+def cluster_groups(clusters: list[dict]) -> list[list[int]]:
+    """Step 2 of :func:`merge_milestones`: clusters merged across documents.
+
+    Clusters with the same kind, series, round, set of dates and topic answer
+    :func:`_same_milestone` alike except for their documents. When such a class spans two
+    or more documents and its fields match themselves, every member is linked to every
+    member of another document, so the class is one milestone whatever else links; it is
+    linked as one node without a document (a member of another document than any given
+    cluster always exists), which gives the groups of linking every pair
+    (:func:`iraqkit.grouping.collapse_classes`)."""
+    def key(i):
+        c = clusters[i]
+        return (c["kind"], c["series"], c["round"], frozenset(c["dates"]), c["topic"])
+
+    def connected(cls):
+        docs = {d for i in cls for d in clusters[i]["docs"]}
+        proxy = _cluster_class(clusters[cls[0]])
+        return len(docs) > 1 and _same_milestone(proxy, proxy)
+
+    nodes, members = collapse_classes(range(len(clusters)), key, connected)
+    node_clusters = [_cluster_class(clusters[i]) if i in members else clusters[i] for i in nodes]
+    groups = linked_groups(len(nodes), _cluster_candidate_pairs(node_clusters),
+                           lambda a, b: _same_milestone(node_clusters[a], node_clusters[b]))
+    return expand_groups(len(clusters), ([nodes[k] for k in g] for g in groups), members)
 
 
 def group_rows(clusters: list[dict], members: list[int], key) -> list[int]:

@@ -55,3 +55,43 @@ def test_linked_groups_equals_connected_groups_of_the_links_that_pass():
     star = [(a, b) for a in range(50) for b in range(a + 1, 50)]
     assert linked_groups(50, star, lambda a, b: calls.append(1) or True) == [list(range(50))]
     assert len(calls) == 49
+
+
+def test_collapsed_classes_give_the_groups_of_linking_every_pair():
+    # items whose link test depends only on a class key: a class that links to itself is one
+    # node; the groups must be the components of linking every pair of items
+    import random
+
+    from iraqkit.grouping import collapse_classes, expand_groups, linked_groups
+
+    rng = random.Random(11)
+    for _ in range(300):
+        n = rng.randint(0, 30)
+        k = rng.randint(1, 6)
+        cls = [rng.randrange(k) for _ in range(n)]
+        rel = {}
+        for a in range(k):
+            for b in range(a, k):
+                rel[a, b] = rel[b, a] = rng.random() < 0.3
+
+        def linked(i, j):
+            return rel[cls[i], cls[j]]
+
+        items = [i for i in range(n) if rng.random() < 0.9]  # the others are never linked
+        nodes, members = collapse_classes(items, cls.__getitem__, lambda c: linked(c[0], c[0]))
+        assert all(len(members[x]) > 1 and x == min(members[x]) for x in members)
+        assert sorted(i for x in nodes for i in members.get(x, [x])) == items
+        groups = linked_groups(len(nodes), [(a, b) for a in range(len(nodes)) for b in range(a + 1, len(nodes))],
+                               lambda a, b: linked(nodes[a], nodes[b]))
+        got = expand_groups(n, ([nodes[a] for a in g] for g in groups), members)
+        absent = set(range(n)) - set(items)
+        want = _components(n, [(i, j) for i in items for j in items if i < j and linked(i, j)])
+        assert got == want
+        assert all([i] in got for i in absent)
+
+
+def test_a_class_that_does_not_link_to_itself_stays_apart():
+    from iraqkit.grouping import collapse_classes
+
+    nodes, members = collapse_classes(range(5), lambda i: i % 2, lambda c: c[0] % 2 == 0)
+    assert nodes == [0, 1, 3] and members == {0: [0, 2, 4]}
