@@ -51,6 +51,8 @@ RANK = "__r"    # rank inside the group
 SEQ = "__seq"   # output tie-break
 #: rows per run when re-sorting (bounded memory, few runs)
 BATCH_ROWS = 20_000
+#: merged rows kept as dicts before they are packed into a frame
+DICT_ROWS = 2_000
 
 
 class Columns:
@@ -179,7 +181,7 @@ class _Regroup:
 
     def __init__(self, directory: Path, name: str, columns: list[str]):
         self.columns = list(columns)
-        self.runs = SortedRuns(directory, name, [*columns, GRP, RANK], [GRP, RANK], chunk_rows=4096)
+        self.runs = SortedRuns(directory, name, [*columns, GRP, RANK], [GRP, RANK])
         self.buf: list[pd.DataFrame] = []
         self.n = 0
 
@@ -233,18 +235,32 @@ class _OutRuns:
         self.runs = SortedRuns(directory, name, self.all, [*keys, *extra])
         self.samples = TypeSamples(self.columns)
         self.buf: list[dict] = []
+        self.packed: list[pd.DataFrame] = []
+        self.n_packed = 0
 
     def add(self, row: dict) -> None:
         self.buf.append(row)
-        if len(self.buf) >= BATCH_ROWS:
+        if len(self.buf) >= DICT_ROWS:
+            self._pack()
+
+    def _pack(self) -> None:
+        """The buffered dicts as one object frame (a dict per row costs far more memory)."""
+        if self.buf:
+            self.samples.observe(self.buf)
+            self.packed.append(pd.DataFrame([[r.get(c) for c in self.all] for r in self.buf],
+                                            columns=self.all, dtype=object))
+            self.n_packed += len(self.buf)
+            self.buf = []
+        if self.n_packed >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
         if self.buf:
-            self.samples.observe(self.buf)
-            df = pd.DataFrame([[r.get(c) for c in self.all] for r in self.buf], columns=self.all, dtype=object)
+            self._pack()
+        if self.packed:
+            df = pd.concat(self.packed, ignore_index=True) if len(self.packed) > 1 else self.packed[0]
             self.runs.add_batch([("", df)])
-        self.buf = []
+        self.packed, self.n_packed = [], 0
 
     def frames(self) -> Iterator[pd.DataFrame]:
         self.flush()

@@ -30,6 +30,7 @@ def tiny(monkeypatch):
 
     monkeypatch.setattr(spill.SortedRuns, "__init__", init)
     monkeypatch.setattr(merge_stream, "BATCH_ROWS", 7)
+    monkeypatch.setattr(merge_stream, "DICT_ROWS", 3)
 
 
 @pytest.fixture(scope="module")
