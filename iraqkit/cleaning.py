@@ -140,12 +140,18 @@ def _is_latin_line(line: Line) -> bool:
     return line.n_words >= 3 and not is_arabic_text(t, 0.2)
 
 
+#: a first line longer than this is body text, not a title (headlines run to about 150
+#: characters; the longest in the corpus is 96)
+TITLE_MAX_CHARS = 300
+
+
 def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segment]:
     """Classify chrome and split ``text`` into article segments.
 
     Rules, in order:
 
-    * **header**: the first non-blank line is the title; later lines equal to it
+    * **header**: the first non-blank line is the title (unless it is longer than
+      :data:`TITLE_MAX_CHARS`: then it is body text and the segment has no title); later lines equal to it
       (after normalisation) are ``title_repeat``; dateline lines in the first lines are
       ``dateline``; a short line (≤ 4 words, no digits) between the title and a dateline
       is the ``masthead`` (outlet name).
@@ -180,6 +186,12 @@ def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segmen
 
     def start_header(idx: int) -> int:
         """Set the segment title from line ``idx``; return the index of the first body line."""
+        if len(lines[idx].text.strip()) > TITLE_MAX_CHARS:
+            # not a headline: a whole article on one line (or a paragraph with no title
+            # above it) is body text, and the segment has no title
+            seg.title = None
+            seg.header_end = lines[idx].start
+            return idx
         seg.title = lines[idx]
         seg.header_end = lines[idx].end
         title_key = norm(lines[idx].text)

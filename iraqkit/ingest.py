@@ -479,8 +479,16 @@ def process_article(art: Article) -> tuple[list[dict], list[dict], list[dict]]:
     return docs, sents, rems
 
 
+#: the publication date is inferred from the first this many characters of a segment: a news
+#: article (the longest in the corpus has about 7,000) is read whole; a much longer segment
+#: (a whole archive on one line) would otherwise cost seconds and hundreds of MB for dates
+#: that tell the time of its later articles, not its own
+PUBDATE_SCAN_CHARS = 50_000
+
+
 def _publication_date(text: str, seg, meta: dict) -> dict:
-    """Date of one segment: the scraper's metadata if parseable, else the text's own evidence."""
+    """Date of one segment: the scraper's metadata if parseable, else the text's own evidence
+    (read from its first :data:`PUBDATE_SCAN_CHARS` characters)."""
     if meta.get("published"):
         d = dates_mod.parse_date_string(meta["published"])
         if d is not None:
@@ -488,6 +496,9 @@ def _publication_date(text: str, seg, meta: dict) -> dict:
                     "date_method": "file_metadata", "date_evidence": meta["published"],
                     "date_evidence_start": None, "date_evidence_end": None}
     seg_text = text[seg.start:seg.end]
+    if len(seg_text) > PUBDATE_SCAN_CHARS:  # read the evidence from the start, cut at a space
+        cut = seg_text.rfind(" ", 0, PUBDATE_SCAN_CHARS)
+        seg_text = seg_text[:cut if cut > 0 else PUBDATE_SCAN_CHARS]
     res = dates_mod.infer_publication_date(seg_text, header_end=seg.header_end - seg.start)
     return {
         "published": res.date.isoformat() if res.date else "",

@@ -291,3 +291,43 @@ def test_html_page_keeps_only_the_article_element():
     text, _ = html_to_text(markup)
     assert "الرئيسية" not in text and "روابط أخرى" not in text
     assert text.startswith("مقتل متعاقد مدني")
+
+
+def test_a_first_line_too_long_for_a_headline_is_body_text(tmp_path):
+    """A whole article on one line (no title above it) keeps its sentences: the line is body
+    text, not a two-thousand-character title."""
+    from iraqkit.cleaning import TITLE_MAX_CHARS
+
+    body = " ".join(ln.strip() for ln in ARTICLE.splitlines()[2:] if ln.strip())
+    line = " ".join([body] * 12)
+    assert len(line) > TITLE_MAX_CHARS
+    seg, _ = _header(line + "\n")
+    assert seg.title is None and seg.header_end == 0
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "one_line.txt").write_text(line + "\n", encoding="utf-8")
+    t = ingest(tmp_path / "raw", verify=False)
+    doc = t["documents"].iloc[0]
+    assert doc["title"] == "" and doc["n_sentences"] == 24
+    assert t["sentences"]["text"].iloc[0].startswith("قال رئيس الوزراء العراقي")
+    # a headline of ordinary length is still the title
+    seg, _ = _header(ARTICLE)
+    assert seg.title.text == "الكاظمي يهدد الميليشيات"
+
+
+def test_publication_date_evidence_is_read_from_the_start_of_a_long_segment(tmp_path, monkeypatch):
+    """Past the first PUBDATE_SCAN_CHARS characters a segment's dates do not move its
+    publication date (they belong to later articles of an archive dump)."""
+    import iraqkit.ingest as ing
+
+    head = ("الكاظمي يهدد الميليشيات\n\nقال مسؤول عراقي إن هجوما وقع في 3 آذار 2021 على قاعدة عين الأسد.\n"
+            "وأضاف أن الحوار هو الطريق السليم لحل الأزمات.\n")
+    later = "وفي 9 تشرين الأول 2024 جرت جولة جديدة من الحوار الاستراتيجي.\n"
+    filler = "وأضاف أن الشعب العراقي يستحق الحياة بازدهار واستقرار.\n" * 40
+
+    def published(text):
+        (tmp_path / "raw").mkdir(exist_ok=True)
+        (tmp_path / "raw" / "a.txt").write_text(text, encoding="utf-8")
+        return ingest(tmp_path / "raw", verify=False)["documents"].iloc[0]["published"]
+
+    monkeypatch.setattr(ing, "PUBDATE_SCAN_CHARS", len(head + filler) + 10)
+    assert published(head + filler) == published(head + filler + filler + later) != published(head + later)
