@@ -28,6 +28,7 @@ Every figure the notebooks cite is made here. Three rules hold for every text dr
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -704,6 +705,66 @@ def network(graph_or_edges, node_labels: Mapping[Any, str] | None = None,
 
 
 # --------------------------------------------------------------------------- saving
+_ENCODER: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _encoder() -> concurrent.futures.ThreadPoolExecutor:
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="iraqkit-png")
+    return _ENCODER
+
+
+class _BufferSink:
+    """A write-only "file" for ``savefig(format="rgba")``: keeps the rendered RGBA buffer
+    (the renderer's own memoryview, not a copy) instead of writing it anywhere."""
+
+    buffer = None
+
+    def write(self, data):
+        self.buffer = data
+        return memoryview(data).nbytes
+
+    def seek(self, *args):  # matplotlib checks for it to accept a file-like object
+        return 0
+
+    def tell(self):
+        return 0
+
+
+def _save_png_async(fig, target: Path, dpi) -> concurrent.futures.Future | None:
+    """Rasterise *fig* now and encode the PNG in a worker thread.
+
+    ``fig.savefig(target, format="png", dpi=dpi, metadata=SAVE_METADATA["png"])`` on the Agg
+    canvas is a layout pass, a draw into the canvas's RGBA buffer, then
+    ``matplotlib.image.imsave`` of that buffer tagged with the print dpi (``print_png``).
+    This does the same in two parts: ``savefig(format="rgba")`` makes the same layout pass and
+    the same draw (same code path up to the print method, same renderer, same pixels), and the
+    ``imsave`` call, whose zlib compression releases the GIL and is the costliest step of the
+    save, runs in a worker thread while the caller goes on (lays out and draws the SVG).
+    Returns the future of the encoding, or ``None`` when the canvas is not an Agg canvas (then
+    nothing was done).
+    """
+    from matplotlib import image as mimage
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        return None
+    if dpi is None:
+        dpi = matplotlib.rcParams["savefig.dpi"]
+    if dpi == "figure":
+        dpi = getattr(fig, "_original_dpi", fig.dpi)
+    sink = _BufferSink()
+    fig.savefig(sink, format="rgba", dpi=dpi)
+    buf = sink.buffer
+    if not (isinstance(buf, memoryview) and buf.format == "B" and buf.ndim == 3 and buf.shape[-1] == 4):
+        raise RuntimeError("savefig(format='rgba') did not hand over the canvas's RGBA buffer")
+    # the buffer is the renderer's own memory: nothing draws into it again before the encoding
+    # is awaited (the SVG has its own renderer, and save_figure waits before closing the figure)
+    return _encoder().submit(mimage.imsave, target, buf, format="png", origin="upper",
+                             dpi=dpi, metadata=SAVE_METADATA["png"], pil_kwargs=None)
+
+
 def labels_path(name: str, directory: str | os.PathLike | None = None) -> Path:
     """Where :func:`save_figure` writes the sidecar of figure *name*."""
     return Path(directory if directory is not None else paths.FIGURES) / f"{name}.labels.json"
@@ -731,6 +792,7 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
     out_dir = Path(directory if directory is not None else paths.FIGURES)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    pending: list[concurrent.futures.Future] = []
     try:
         with glyph_errors():
             # Layout and text without rasterising (the files are rasterised below): this makes
@@ -742,8 +804,14 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
             for fmt in formats:
                 fmt = fmt.lower().lstrip(".")
                 target = out_dir / f"{name}.{fmt}"
-                fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt))
+                job = _save_png_async(fig, target, dpi) if fmt == "png" else None
+                if job is not None:
+                    pending.append(job)  # compressed while the next format is drawn
+                else:
+                    fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt))
                 written.append(target)
+            while pending:  # every file is complete before the sidecar is written
+                pending.pop(0).result()
         sidecar = {
             "figure": name,
             "mode": shaping_mode(),
@@ -759,6 +827,9 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
             json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
             encoding="utf-8", newline="\n")
     finally:
+        for job in pending:  # only after an error: let the encoding finish, keep the first error
+            with contextlib.suppress(Exception):
+                job.result()
         plt.close(fig)
     return written
 
