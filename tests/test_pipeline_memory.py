@@ -265,3 +265,31 @@ def test_pack_unpack_batch_restores_every_frame(synth):
                 for (_, x), (_, y) in zip(got, items):
                     pd.testing.assert_frame_equal(x, y.reset_index(drop=True), check_dtype=True, check_exact=True)
                     assert list(x.index) == list(range(len(x)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_take_equals_concatenating_every_piece(seed):
+    """spill._take (one take per source chunk, then one reorder) against its definition: the
+    pieces c[a:b] concatenated in order, with chunks of several dtype signatures."""
+    rng = random.Random(seed)
+    chunks = [df for _d, df in _frames(seed, 60) if len(df)]
+    cursor = {id(c): 0 for c in chunks}
+    buf = []
+    for _ in range(40):  # interleaved pieces, each chunk's rows in increasing order
+        c = rng.choice(chunks)
+        a = cursor[id(c)]
+        if a >= len(c):
+            continue
+        b = rng.randint(a + 1, len(c))
+        cursor[id(c)] = b
+        if buf and buf[-1][0] is c:  # _merge extends the last piece instead
+            buf[-1] = (c, buf[-1][1], b)
+        else:
+            buf.append((c, a, b))
+    want = pd.concat([c.iloc[a:b] for c, a, b in buf], ignore_index=True)
+    got = spill._take(buf)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got.dtypes) == list(want.dtypes)
+    assert len({id(c) for c, _a, _b in buf}) > 1 and len(buf) > len({id(c) for c, _a, _b in buf})
+    one = [(chunks[0], 1, len(chunks[0]))] if len(chunks[0]) > 1 else [(chunks[0], 0, 1)]
+    pd.testing.assert_frame_equal(spill._take(one), chunks[0].iloc[one[0][1]:].reset_index(drop=True))
