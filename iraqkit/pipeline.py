@@ -578,6 +578,49 @@ def make_batches(files: list[Path], batch_mb: float = DEFAULT_BATCH_MB,
     return batches
 
 
+class Batches:
+    """The batches of the files of one folder (:func:`plan_batches`), compact: every file
+    name once and where each batch ends, instead of a path string or ``Path`` per file kept
+    for the whole build. Iterating gives each batch as a list of paths, as
+    :func:`make_batches` does."""
+
+    def __init__(self, raw: Path, names: list[str], ends: list[int], total_bytes: int):
+        self.raw, self.names, self.ends, self.total_bytes = str(raw), names, ends, total_bytes
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        start = 0
+        for end in self.ends:
+            yield [os.path.join(self.raw, n) for n in self.names[start:end]]
+            start = end
+
+    @property
+    def n_files(self) -> int:
+        return len(self.names)
+
+
+def plan_batches(raw: Path, batch_mb: float = DEFAULT_BATCH_MB,
+                 batch_files: int = DEFAULT_BATCH_FILES) -> Batches:
+    """:func:`make_batches` of every input file of ``raw`` (:func:`iraqkit.ingest.list_inputs`),
+    as :class:`Batches`."""
+    names = ingest_mod.list_input_names(raw)
+    limit = max(1, int(batch_mb * 1024 * 1024))
+    ends, k, size, total = [], 0, 0, 0
+    for i, name in enumerate(names):
+        n = os.stat(os.path.join(raw, name)).st_size
+        total += n
+        if k and (size + n > limit or k >= batch_files):
+            ends.append(i)
+            k, size = 0, 0
+        k += 1
+        size += n
+    if k:
+        ends.append(len(names))
+    return Batches(raw, names, ends, total)
+
+
 # =====================================================================================
 # driver side: order, duplicates, streaming writers, cross-document accumulation
 # =====================================================================================
@@ -774,9 +817,10 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {list(ENGINES)}")
     raw, out = Path(raw), Path(out)
-    files = ingest_mod.list_inputs(raw)
+    batches = plan_batches(raw, batch_mb, batch_files)
+    n_files, total_bytes = batches.n_files, batches.total_bytes
     if verify:
-        ingest_mod.verify_checksums(raw, files)
+        ingest_mod.verify_checksums(raw, (raw / name for name in batches.names))
     out.mkdir(parents=True, exist_ok=True)
     streamed, whole = split_stages(stages)
     version = code_version(stages)
@@ -794,7 +838,6 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
         clear_cache(out / ".cache")
     overrides = ingest_mod.load_overrides()
     cfg = BatchConfig(streamed=streamed, overrides=overrides, cache_dir=cache_dir, version=version)
-    batches = make_batches(files, batch_mb, batch_files)
     parquet = (engine == "dask") if parquet is None else parquet
     parquet_dir = out / "parquet" if parquet else None
     keep_full = return_tables or bool(whole)
@@ -823,7 +866,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
             elif ad.sorted_parts:
                 spilled[s] = {p: SortedRuns(spill_dir / s, p, cols, keys, keep_empty=ad.keep_empty)
                               for p, (cols, keys) in ad.sorted_parts.items()}
-                extras[s] = ad.spill_extra([f.name for f in files]) if ad.spill_extra else None
+                extras[s] = ad.spill_extra(batches.names) if ad.spill_extra else None
     accs = {s: {p: PartAccumulator(adapters[s].keep_empty) for p in adapters[s].parts
                 if p not in spilled.get(s, {})} for s in streamed if s not in streams}
     full: dict[str, list[pd.DataFrame]] = {n: [] for n in INGEST_TABLES}
@@ -839,7 +882,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     override_ids = set(overrides["doc_id"]) if len(overrides) else set()
     doc_ids: set[str] = set()  # the overridden doc_ids seen (for the warning)
     n_sent = n_done = n_cached = 0
-    bar = _progress(sum(f.stat().st_size for f in files), len(files), progress)
+    bar = _progress(total_bytes, n_files, progress)
     t_batches = time.perf_counter()
     try:
         for results in runner(batches, cfg, scheduler=scheduler, workers=workers, log=log):
@@ -907,7 +950,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
             del to_spill, results
             if bar is not None:
                 bar.update(nbytes)
-                bar.set_postfix(files=f"{n_done}/{len(files)}", cached=n_cached, refresh=False)
+                bar.set_postfix(files=f"{n_done}/{n_files}", cached=n_cached, refresh=False)
     except BaseException:
         for w in writers.values():
             w.abort()
@@ -1000,5 +1043,5 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
         timings.update({"setup": t_batches - t_start, "batches": t_merge - t_batches,
                         "merge": t_end - t_merge, "total": t_end - t_start,
                         "merge_cached": merged_cached is not None and not recomputed,
-                        "files": len(files), "cached": n_cached, "batches_n": len(batches)})
+                        "files": n_files, "cached": n_cached, "batches_n": len(batches)})
     return tables if return_tables else {}

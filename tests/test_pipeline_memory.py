@@ -293,3 +293,21 @@ def test_take_equals_concatenating_every_piece(seed):
     assert len({id(c) for c, _a, _b in buf}) > 1 and len(buf) > len({id(c) for c, _a, _b in buf})
     one = [(chunks[0], 1, len(chunks[0]))] if len(chunks[0]) > 1 else [(chunks[0], 0, 1)]
     pd.testing.assert_frame_equal(spill._take(one), chunks[0].iloc[one[0][1]:].reset_index(drop=True))
+
+
+def test_plan_batches_equals_make_batches(tmp_path):
+    """The compact batch plan the build keeps gives the batches make_batches gives, file names
+    once and no path per file held."""
+    rng = random.Random(4)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(57):
+        (raw / f"{rng.randrange(10**6):06d}_{i}.txt").write_bytes(b"x" * rng.choice([0, 10, 400, 5000, 30000]))
+    (raw / ".hidden").write_bytes(b"x")
+    (raw / "sub").mkdir()
+    for mb, nf in [(0.01, 5), (0.05, 200), (1.0, 7), (1e-6, 3)]:
+        want = pipeline.make_batches(pipeline.ingest_mod.list_inputs(raw), mb, nf)
+        plan = pipeline.plan_batches(raw, mb, nf)
+        assert list(plan) == want and len(plan) == len(want)
+        assert plan.n_files == 57 and plan.total_bytes == sum(p.stat().st_size for p in raw.glob("[!.]*") if p.is_file())
+        assert all(isinstance(n, str) and "/" not in n for n in plan.names)
