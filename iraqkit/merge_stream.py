@@ -31,7 +31,7 @@ tables while holding only a compact part of each row:
 What stays in memory grows with the corpus only through the codes (a few bytes per
 input row), the union-find arrays and, for milestones, one compact record per
 per-document cluster and the rows ``deadline_status`` compares (deadlines and held
-announcements, and one troop level per new latest date). The linking itself compares one
+announcements of completion, and one troop level per new latest date). The linking itself compares one
 node per class of rows with equal linking fields (:func:`iraqkit.grouping.collapse_classes`),
 so a story told by many documents does not make it quadratic; merged rows wait as dicts
 only :data:`DICT_ROWS` at a time.
@@ -483,7 +483,10 @@ class MilestoneMerge:
                 dates = [d for d in df["date"] if d]
                 if dates:
                     dates_max = max(dates) if dates_max is None else max(dates_max, max(dates))
-                keep = (df["kind"] == "deadline") | ((df["kind"] == "announcement") & (df["status"] == "held"))
+                # deadline_status reads the deadlines and, of the announcements, only the held
+                # ones that report completion
+                keep = (df["kind"] == "deadline") | ((df["kind"] == "announcement") & (df["status"] == "held")
+                                                     & df["completed"].astype(bool))
                 if keep.any():
                     subset.append(df[keep])
                 yield df
