@@ -84,6 +84,14 @@ class Columns:
                 self.cols[f].append(code(r[f]))
             self.n += 1
 
+    def freeze(self, keep: Iterable[str] | None = None) -> None:
+        """No more rows: drop the interning table (one entry per distinct value) and, with
+        ``keep``, the codes of every other field."""
+        self._ids = None
+        if keep is not None:
+            keep = set(keep)
+            self.cols = {f: c for f, c in self.cols.items() if f in keep}
+
     def get(self, f: str, i: int):
         return self.values[self.cols[f][i]]
 
@@ -319,6 +327,7 @@ class AttackMerge:
         link = Columns(attacks.LINK_FIELDS)
         for chunk in self.rows.chunks():
             link.extend(attacks.event_record(r) for r in chunk.to_dict("records"))
+        link.freeze()
         n = len(link)
         # 2. groups
         grp, rank = array("i", [0]) * n, array("i", [0]) * n
@@ -437,6 +446,7 @@ class MilestoneMerge:
         for doc, positions in by_doc.items():
             clusters += [_Cluster(c) for c in ms.doc_clusters(f, starts, {doc: positions})]
         del by_doc
+        f.freeze(keep=("pubkey", "doc_id", "start"))  # all group_rows reads from here on
         grp, rank = array("i", [-1]) * n, array("i", [0]) * n
         pub, start = f.column("pubkey"), starts
         for g, members in enumerate(ms.cluster_groups(clusters)):
