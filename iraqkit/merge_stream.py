@@ -30,7 +30,7 @@ tables while holding only a compact part of each row:
 
 What stays in memory grows with the corpus only through the codes (a few bytes per
 input row), the union-find arrays and, for milestones, one compact record per
-per-document cluster and the rows ``deadline_status`` compares (deadlines and held
+per-document cluster (:class:`_Clusters`) and the rows ``deadline_status`` compares (deadlines and held
 announcements of completion, and one troop level per new latest date). The linking itself compares one
 node per class of rows with equal linking fields (:func:`iraqkit.grouping.collapse_classes`),
 so a story told by many documents does not make it quadratic; merged rows wait as dicts
@@ -369,22 +369,55 @@ class AttackMerge:
 # =====================================================================================
 # milestones
 # =====================================================================================
-class _Cluster:
-    """A per-document cluster of :func:`iraqkit.milestones.doc_clusters`, compact (read
-    through ``c[key]`` as the dict it replaces)."""
+class _Clusters:
+    """The per-document clusters of :func:`iraqkit.milestones.doc_clusters`, compact: the
+    fields a cluster's linking reads (kind, series, round, dates, topic) are stored once per
+    distinct combination, and per cluster only that combination's number, its document's
+    code and where its rows start in one array of all rows. ``clusters[i]`` reads as the
+    dict it replaces (``["docs"]``, ``["rows"]``, …). A cluster object per cluster took
+    about 300 bytes each (hundreds of thousands at 1 GB)."""
 
-    __slots__ = ("kind", "series", "round", "dates", "topic", "doc", "rows")
+    def __init__(self, doc_values: list):
+        self.doc_values = doc_values      # Columns.values: a document code -> its doc_id
+        self.fields: list[tuple] = []     # combination -> (kind, series, round, dates, topic)
+        self._ids: dict[tuple, int] = {}
+        self.cls = array("i")
+        self.doc = array("i")
+        self.starts = array("q", [0])     # cluster i's rows: rows[starts[i]:starts[i + 1]]
+        self.rows = array("i")
 
-    def __init__(self, c: dict):
-        self.kind, self.series, self.round, self.topic = c["kind"], c["series"], c["round"], c["topic"]
-        self.dates = tuple(c["dates"])
-        (self.doc,) = c["docs"]
-        self.rows = array("i", c["rows"])
+    def add(self, c: dict, doc_code: int) -> None:
+        key = (c["kind"], c["series"], c["round"], tuple(c["dates"]), c["topic"])
+        k = self._ids.get(key)
+        if k is None:
+            k = self._ids[key] = len(self.fields)
+            self.fields.append(key)
+        self.cls.append(k)
+        self.doc.append(doc_code)
+        self.rows.extend(c["rows"])
+        self.starts.append(len(self.rows))
+
+    def __len__(self) -> int:
+        return len(self.cls)
+
+    def __getitem__(self, i: int) -> "_ClusterView":
+        return _ClusterView(self, i)
+
+
+class _ClusterView:
+    __slots__ = ("store", "i")
+    _FIELDS = {"kind": 0, "series": 1, "round": 2, "dates": 3, "topic": 4}
+
+    def __init__(self, store: _Clusters, i: int):
+        self.store, self.i = store, i
 
     def __getitem__(self, key):
+        st, i = self.store, self.i
         if key == "docs":
-            return frozenset((self.doc,))
-        return getattr(self, key)
+            return frozenset((st.doc_values[st.doc[i]],))
+        if key == "rows":
+            return st.rows[st.starts[i]:st.starts[i + 1]]
+        return st.fields[st.cls[i]][self._FIELDS[key]]
 
 
 def _pubkey(df: pd.DataFrame) -> pd.DataFrame:
@@ -442,9 +475,14 @@ class MilestoneMerge:
             if not pd.isna(doc):
                 by_doc.setdefault(doc, array("i")).append(i)
         starts = f.column("start")
-        clusters: list[_Cluster] = []
+        clusters = _Clusters(f.values)
+        doc_codes = f.cols["doc_id"]
         for doc, positions in by_doc.items():
-            clusters += [_Cluster(c) for c in ms.doc_clusters(f, starts, {doc: positions})]
+            for c in ms.doc_clusters(f, starts, {doc: positions}):
+                (d,) = c["docs"]
+                if d != doc:
+                    raise AssertionError(f"a cluster of {doc!r} names {d!r}")
+                clusters.add(c, doc_codes[positions[0]])
         del by_doc
         f.freeze(keep=("pubkey", "doc_id", "start"))  # all group_rows reads from here on
         grp, rank = array("i", [-1]) * n, array("i", [0]) * n
