@@ -443,9 +443,32 @@ class BatchConfig:
     version: str = ""
 
 
+_ALLOCATOR_SET = False
+
+
+def use_system_arrow_allocator() -> None:
+    """Let pyarrow (pandas' string columns) allocate with the system allocator.
+
+    pyarrow's default pool (mimalloc) keeps freed memory for reuse, so a build's resident
+    memory stays at its high-water mark plus that reserve: 234 MB against 211 MB peak for the
+    10 MB benchmark corpus, 270 against 236 MB for the milestone merge of 300 MB of input, at
+    the same speed. Called once per process by :func:`build` and in every worker; an
+    ``ARROW_DEFAULT_MEMORY_POOL`` set by the user wins."""
+    global _ALLOCATOR_SET
+    if _ALLOCATOR_SET or os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    _ALLOCATOR_SET = True
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pandas' string columns need pyarrow here
+        return
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def process_batch(files: list[str], cfg: BatchConfig) -> list[dict]:
     """Ingest and run the per-document stage steps on a batch of files; one result per
     file, in the given order. Results are read from / written to the cache when one is set."""
+    use_system_arrow_allocator()
     cache = Cache(Path(cfg.cache_dir), cfg.version) if cfg.cache_dir else None
     out = []
     for f in files:
@@ -810,6 +833,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     and returned, the merges run in memory. Both write the same bytes.
     """
     t_start = time.perf_counter()
+    use_system_arrow_allocator()
     stages = list(STAGES) if stages is None else list(stages)
     unknown = [s for s in stages if s not in STAGES]
     if unknown:

@@ -311,3 +311,27 @@ def test_plan_batches_equals_make_batches(tmp_path):
         assert list(plan) == want and len(plan) == len(want)
         assert plan.n_files == 57 and plan.total_bytes == sum(p.stat().st_size for p in raw.glob("[!.]*") if p.is_file())
         assert all(isinstance(n, str) and "/" not in n for n in plan.names)
+
+
+def test_build_allocates_arrow_memory_with_the_system_allocator(tmp_path, monkeypatch):
+    """pyarrow's default pool keeps freed memory (higher resident memory for the same work);
+    a build switches to the system allocator unless the user chose a pool."""
+    import pyarrow as pa
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    monkeypatch.setattr(pipeline, "_ALLOCATOR_SET", False)
+    before = pa.default_memory_pool()
+    try:
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+        pipeline.use_system_arrow_allocator()
+        assert pa.default_memory_pool().backend_name == "mimalloc"  # the user's choice wins
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+        raw = tmp_path / "raw"
+        raw.mkdir()
+        (raw / "a.txt").write_text("الكاظمي يهدد الميليشيات\n\nقال الكاظمي إن الحوار هو الطريق.\n", encoding="utf-8")
+        pipeline.build(raw, tmp_path / "out", verify=False, progress=False, log=lambda *a: None,
+                       return_tables=False)
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(before)
