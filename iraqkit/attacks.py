@@ -1543,10 +1543,8 @@ def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
     """One event's merged row and its ``events_sources`` rows (members in row order)."""
     places = _place_info()
     # the evidence shown is the most informative source; the id stays the earliest one's
-    # (ties: the earliest member; positions by identity, as ``members.index`` compared every
-    # dict to every other: quadratic in the number of sources of one event)
-    order = {id(m): -k for k, m in reversed(list(enumerate(members)))}
-    best_src = max(members, key=lambda m: (_informative(m), order[id(m)]))
+    # (ties: the earliest member)
+    best_src = members[max(range(len(members)), key=lambda k: (_informative(members[k]), -k))]
     rep = dict(best_src)
     rep["event_id"] = members[0]["event_id"]
     if len(members) > 1:
@@ -1562,9 +1560,9 @@ def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
                                                m["doc_id"], m["start"]))
             for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
                 rep[c] = best[c]
-        armed = [m for m in members if m.get("weapon")]
+        armed = [k for k, m in enumerate(members) if m.get("weapon")]
         if armed:
-            best = max(armed, key=lambda m: (_weapon_info()[m["weapon"]][2], order[id(m)]))
+            best = members[max(armed, key=lambda k: (_weapon_info()[members[k]["weapon"]][2], -k))]
             for c in ("weapon", "event_type", "sub_event_type"):
                 rep[c] = best[c]
         for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):

@@ -481,9 +481,6 @@ class MilestoneMerge:
         doc_codes = f.cols["doc_id"]
         for doc, positions in by_doc.items():
             for c in ms.doc_clusters(f, starts, {doc: positions}):
-                (d,) = c["docs"]
-                if d != doc:
-                    raise AssertionError(f"a cluster of {doc!r} names {d!r}")
                 clusters.add(c, doc_codes[positions[0]])
         del by_doc
         f.freeze(keep=("pubkey", "doc_id", "start"))  # all group_rows reads from here on

@@ -583,22 +583,29 @@ def release_text_caches() -> None:
         f.cache_clear()
 
 
+def _batch_ends(sizes: Iterable[int], batch_mb: float, batch_files: int) -> list[int]:
+    """Where each batch ends in a list of files of these sizes (name order): batches of at
+    most ``batch_mb`` MB and ``batch_files`` files (a file larger than the limit is a batch of
+    its own)."""
+    limit = max(1, int(batch_mb * 1024 * 1024))
+    ends, k, size, i = [], 0, 0, 0
+    for i, n in enumerate(sizes):
+        if k and (size + n > limit or k >= batch_files):
+            ends.append(i)
+            k, size = 0, 0
+        k += 1
+        size += n
+    if k:
+        ends.append(i + 1)
+    return ends
+
+
 def make_batches(files: list[Path], batch_mb: float = DEFAULT_BATCH_MB,
                  batch_files: int = DEFAULT_BATCH_FILES) -> list[list[str]]:
     """Consecutive runs of files (name order) of at most ``batch_mb`` MB and ``batch_files``
     files (a file larger than the limit is a batch of its own)."""
-    limit = max(1, int(batch_mb * 1024 * 1024))
-    batches, cur, size = [], [], 0
-    for f in files:
-        n = f.stat().st_size
-        if cur and (size + n > limit or len(cur) >= batch_files):
-            batches.append(cur)
-            cur, size = [], 0
-        cur.append(str(f))
-        size += n
-    if cur:
-        batches.append(cur)
-    return batches
+    ends = _batch_ends((f.stat().st_size for f in files), batch_mb, batch_files)
+    return [[str(f) for f in files[a:b]] for a, b in zip([0, *ends], ends)]
 
 
 class Batches:
@@ -629,18 +636,9 @@ def plan_batches(raw: Path, batch_mb: float = DEFAULT_BATCH_MB,
     """:func:`make_batches` of every input file of ``raw`` (:func:`iraqkit.ingest.list_inputs`),
     as :class:`Batches`."""
     names = ingest_mod.list_input_names(raw)
-    limit = max(1, int(batch_mb * 1024 * 1024))
-    ends, k, size, total = [], 0, 0, 0
-    for i, name in enumerate(names):
-        n = os.stat(os.path.join(raw, name)).st_size
-        total += n
-        if k and (size + n > limit or k >= batch_files):
-            ends.append(i)
-            k, size = 0, 0
-        k += 1
-        size += n
-    if k:
-        ends.append(len(names))
+    sizes = [os.stat(os.path.join(raw, name)).st_size for name in names]
+    ends = _batch_ends(sizes, batch_mb, batch_files)
+    total = sum(sizes)
     return Batches(raw, names, ends, total)
 
 

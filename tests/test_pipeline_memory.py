@@ -335,3 +335,9 @@ def test_build_allocates_arrow_memory_with_the_system_allocator(tmp_path, monkey
         assert pa.default_memory_pool().backend_name == "system"
     finally:
         pa.set_memory_pool(before)
+
+
+def test_batch_ends_cut_by_size_and_count():
+    # 1,000-byte batches of at most 2 files; a file over the limit is a batch of its own
+    assert pipeline._batch_ends([400, 400, 400, 5000, 10], 1000 / 2 ** 20, 2) == [2, 3, 4, 5]
+    assert pipeline._batch_ends([], 1.0, 10) == []
