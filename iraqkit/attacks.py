@@ -1539,48 +1539,96 @@ def event_groups(recs) -> list[list[int]]:
     return expand_groups(n, ([nodes[k] for k in g] for g in groups), members)
 
 
-def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
-    """One event's merged row and its ``events_sources`` rows (members in row order)."""
-    places = _place_info()
-    # the evidence shown is the most informative source; the id stays the earliest one's
-    # (ties: the earliest member)
-    best_src = members[max(range(len(members)), key=lambda k: (_informative(members[k]), -k))]
-    rep = dict(best_src)
-    rep["event_id"] = members[0]["event_id"]
-    if len(members) > 1:
-        dated = [m for m in members if m.get("date_start")]
-        if dated:
-            best = min(dated, key=lambda m: (PRECISION_RANK.get(m.get("date_precision"), 9),
-                                             _span_days(m), m["doc_id"], m["start"]))
-            for c in ("date_start", "date_end", "date_precision", "date_rule"):
-                rep[c] = best[c]
-        located = [m for m in members if m.get("place_id")]
-        if located:
-            best = min(located, key=lambda m: (KIND_RANK.get(places[m["place_id"]]["kind"], 9),
-                                               m["doc_id"], m["start"]))
-            for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
-                rep[c] = best[c]
-        armed = [k for k, m in enumerate(members) if m.get("weapon")]
-        if armed:
-            best = members[max(armed, key=lambda k: (_weapon_info()[members[k]["weapon"]][2], -k))]
-            for c in ("weapon", "event_type", "sub_event_type"):
-                rep[c] = best[c]
+class EventFold:
+    """:func:`merge_group` one member at a time, in row order: ``add(member)`` returns the
+    member's ``events_sources`` row, ``row()`` the merged event. Every choice is a running
+    first-best (the first member among equals, as ``min``/``max`` over the whole list pick),
+    so a group of any size is merged in memory that does not grow with it (the largest
+    event of the 1 GB synthetic corpus has about 85,000 sources); only the victims' names
+    are kept, once each."""
+
+    _FILL = ("perpetrator_actor_id", "target", "target_actor_id", "claimed_by_source", "munitions")
+
+    def __init__(self):
+        self.n = 0
+        self.event_id = None
+        self.best = None      # [key, member] per choice
+        self.dated = self.located = self.armed = None
+        self.stated: dict[str, list] = {}
+        self.vic: dict[str, None] = {}
+        self.fill: dict[str, object] = {}
+
+    def add(self, m: dict) -> dict:
+        k = self.n
+        if k == 0:
+            self.event_id = m["event_id"]
+        self.n += 1
+        key = (_informative(m), -k)
+        if self.best is None or key > self.best[0]:
+            self.best = [key, m]
+        if m.get("date_start"):
+            key = (PRECISION_RANK.get(m.get("date_precision"), 9), _span_days(m), m["doc_id"], m["start"])
+            if self.dated is None or key < self.dated[0]:
+                self.dated = [key, m]
+        if m.get("place_id"):
+            key = (KIND_RANK.get(_place_info()[m["place_id"]]["kind"], 9), m["doc_id"], m["start"])
+            if self.located is None or key < self.located[0]:
+                self.located = [key, m]
+        if m.get("weapon"):
+            key = (_weapon_info()[m["weapon"]][2], -k)
+            if self.armed is None or key > self.armed[0]:
+                self.armed = [key, m]
         for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):
-            stated = [m for m in members if _num(m.get(c)) is not None]
-            if stated:
-                best = max(stated, key=lambda m: (_num(m[c]), m[q] == "exact"))
-                rep[c], rep[q] = best[c], best[q]
-        vic = [v for m in members for v in str(m.get("victims") or "").split("|") if v]
-        rep["victims"] = "|".join(dict.fromkeys(vic)) or None
-        if rep.get("killed_qualifier") == "at_least" and vic:
-            rep["killed"] = max(int(_num(rep.get("killed")) or 0), len(set(vic)))
-        for c in ("perpetrator_actor_id", "target", "target_actor_id", "claimed_by_source", "munitions"):
-            if not rep.get(c):
-                rep[c] = next((m[c] for m in members if m.get(c)), None)
-    rep["n_sources"] = len(members)
-    srcs = [{"event_id": rep["event_id"], "doc_id": m["doc_id"], "start": m["start"],
-             "end": m["end"], "evidence": m["evidence"]} for m in members]
-    return rep, srcs
+            v = _num(m.get(c))
+            if v is not None:
+                key = (v, m[q] == "exact")
+                s = self.stated.get(c)
+                if s is None or key > s[0]:
+                    self.stated[c] = [key, m]
+        for v in str(m.get("victims") or "").split("|"):
+            if v:
+                self.vic[v] = None
+        for c in self._FILL:
+            if c not in self.fill and m.get(c):
+                self.fill[c] = m[c]
+        return {"event_id": self.event_id, "doc_id": m["doc_id"], "start": m["start"],
+                "end": m["end"], "evidence": m["evidence"]}
+
+    def row(self) -> dict:
+        rep = dict(self.best[1])
+        rep["event_id"] = self.event_id
+        if self.n > 1:
+            if self.dated:
+                for c in ("date_start", "date_end", "date_precision", "date_rule"):
+                    rep[c] = self.dated[1][c]
+            if self.located:
+                for c in ("location", "place_id", "place_ids", "latitude", "longitude", "geo_precision"):
+                    rep[c] = self.located[1][c]
+            if self.armed:
+                for c in ("weapon", "event_type", "sub_event_type"):
+                    rep[c] = self.armed[1][c]
+            for c, q in (("killed", "killed_qualifier"), ("injured", "injured_qualifier")):
+                if c in self.stated:
+                    best = self.stated[c][1]
+                    rep[c], rep[q] = best[c], best[q]
+            vic = list(self.vic)
+            rep["victims"] = "|".join(vic) or None
+            if rep.get("killed_qualifier") == "at_least" and vic:
+                rep["killed"] = max(int(_num(rep.get("killed")) or 0), len(vic))
+            for c in self._FILL:
+                if not rep.get(c):
+                    rep[c] = self.fill.get(c)
+        rep["n_sources"] = self.n
+        return rep
+
+
+def merge_group(members: list[dict]) -> tuple[dict, list[dict]]:
+    """One event's merged row and its ``events_sources`` rows (members in row order); the
+    evidence shown is the most informative source's, the id the earliest one's.
+    :class:`EventFold` does the merging."""
+    fold = EventFold()
+    srcs = [fold.add(m) for m in members]
+    return fold.row(), srcs
 
 
 def event_frames(out_rows: list[dict], src_rows: list[dict], *, sort: bool = True

@@ -20,9 +20,10 @@ tables while holding only a compact part of each row:
    :func:`~iraqkit.milestones.cluster_groups`, with compact clusters), so the groups, their
    order and their members' order are the same. Each row gets its group number and rank.
 3. **Assemble.** A second pass re-sorts the rows by (group, rank) through sorted runs; the
-   groups are read back one after the other and merged by the same function as the
-   whole-table merge (:func:`iraqkit.attacks.merge_group`,
-   :func:`iraqkit.milestones.milestone_row`).
+   rows are read back in that order and each group is merged as its rows stream past, by
+   the same folds as the whole-table merge (:class:`iraqkit.attacks.EventFold`,
+   :class:`iraqkit.milestones.MilestoneFold`, behind ``merge_group`` and
+   ``milestone_row``): no group is held whole.
 4. **Write.** The merged rows go to sorted runs keyed by the tables' final sort keys (ties:
    group order) and are written by a k-way merge, chunk by chunk. Column dtypes are
    inferred as ``pd.DataFrame(all rows)`` would infer them: every chunk is built together
@@ -208,14 +209,14 @@ class _Regroup:
             self.runs.add_batch([("", df)])
         self.buf, self.n = [], 0
 
-    def groups(self, convert) -> Iterator[tuple[int, list]]:
-        """``(group, rows)`` in group order, where ``convert(frame)`` turns a chunk (its
-        input columns) into its rows — ``to_dict("records")`` or ``list(itertuples())`` —
-        once per chunk, not once per group. The chunks of the runs all have the same dtypes,
-        so a group's rows are the values its own sub-frame would give."""
+    def segments(self, convert) -> Iterator[tuple[int, list]]:
+        """``(group, rows)`` pieces in (group, rank) order, where ``convert(frame)`` turns a
+        chunk (its input columns) into its rows — ``to_dict("records")`` or
+        ``list(itertuples())`` — once per chunk, not once per group. A group that spans
+        chunks comes as consecutive pieces: nothing holds a whole group (the largest groups
+        of a big corpus have tens of thousands of rows). The chunks of the runs all have
+        the same dtypes, so a group's rows are the values its own sub-frame would give."""
         self.flush()
-        pending: list = []
-        cur = None
         for chunk in self.runs.iter_chunks():
             g = chunk[GRP].tolist()
             rows = convert(chunk[self.columns].reset_index(drop=True))
@@ -225,15 +226,29 @@ class _Regroup:
                 end = start + 1
                 while end < n and g[end] == gi:
                     end += 1
-                if cur is not None and gi != cur:
-                    yield cur, pending
-                    pending = []
-                cur = gi
-                pending.extend(rows[start:end])
+                yield gi, rows[start:end]
                 start = end
-        if pending:
-            yield cur, pending
         self.runs.cleanup()
+
+
+def _fold_groups(segments: Iterable[tuple[int, list]], new_fold, sources: "_OutRuns"):
+    """Merge each group as its rows stream past: ``new_fold()`` (an
+    :class:`iraqkit.attacks.EventFold` or :class:`iraqkit.milestones.MilestoneFold`) takes
+    the group's rows one at a time and each source row goes to ``sources`` at once; yields
+    ``(group, fold)`` when a group is complete."""
+    cur, fold, seq = None, None, 0
+    for g, rows in segments:
+        if g != cur:
+            if fold is not None:
+                yield cur, fold
+            cur, fold, seq = g, new_fold(), 0
+        for r in rows:
+            s = fold.add(r)
+            s[GRP], s[SEQ] = g, seq
+            seq += 1
+            sources.add(s)
+    if fold is not None:
+        yield cur, fold
 
 
 class _OutRuns:
@@ -345,15 +360,12 @@ class AttackMerge:
         del grp, rank, link
         ev = _OutRuns(self.dir, "attacks_out", attacks.ATTACK_COLUMNS, list(attacks.ATTACK_ORDER), [GRP])
         src = _OutRuns(self.dir, "sources_out", attacks.SOURCE_COLUMNS, list(attacks.SOURCE_ORDER), [GRP, SEQ])
-        # rows as merge_group reads them, made once per chunk (one dict per row, not two: the
-        # largest event of the 1 GB corpus has about 85,000 sources)
-        for g, recs in regroup.groups(lambda c: [attacks.event_record(r) for r in c.to_dict("records")]):
-            rep, srcs = attacks.merge_group(recs)
+        # rows as merge_group reads them, made once per chunk
+        segments = regroup.segments(lambda c: [attacks.event_record(r) for r in c.to_dict("records")])
+        for g, fold in _fold_groups(segments, attacks.EventFold, src):
+            rep = fold.row()
             rep[GRP] = g
             ev.add(rep)
-            for k, s in enumerate(srcs):
-                s[GRP], s[SEQ] = g, k
-                src.add(s)
         # 4. the tables
         counts = {}
         def attack_frames():
@@ -509,14 +521,12 @@ class MilestoneMerge:
         del grp, rank
         mso = _OutRuns(self.dir, "milestones_out", ms.MILESTONE_COLUMNS, list(ms.MILESTONE_ORDER), [GRP])
         src = _OutRuns(self.dir, "ms_sources_out", ms.SOURCE_COLUMNS, list(ms.MS_SOURCE_ORDER), [GRP, SEQ])
-        for g, sub in (regroup.groups(lambda c: list(c.itertuples())) if regroup is not None else ()):
-            row, srcs = ms.milestone_row(sub)
+        segments = regroup.segments(lambda c: list(c.itertuples())) if regroup is not None else ()
+        for g, fold in _fold_groups(segments, ms.MilestoneFold, src):
+            row = fold.row()
             row[GRP] = g
             row["_sort"] = "9999" if row["date"] == "" else row["date"]
             mso.add(row)
-            for k, s in enumerate(srcs):
-                s[GRP], s[SEQ] = g, k
-                src.add(s)
         # 4. the tables; keep what deadline_status compares
         subset: list[pd.DataFrame] = []
         pubs_max, dates_max = None, None
