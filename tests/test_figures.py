@@ -407,9 +407,10 @@ def test_two_processes_write_identical_bytes(tmp_path):
 
 @pytest.mark.parametrize("kind", ["timeline", "network", "map", "barh"])
 def test_save_figure_bytes_equal_a_full_draw_then_savefig(tmp_path, kind):
-    """save_figure lays the figure out without rasterising it first (cheaper); the files must
-    be the bytes of the straightforward way: a full screen draw, then savefig per format. The
-    first draw matters: without it the timeline, network and map figures come out different."""
+    """save_figure lays the figure out once, without rasterising it (cheaper), and draws every
+    file from that layout; the files must be the bytes of the straightforward way: a full
+    screen draw, the layout kept (engine "none"), then savefig per format. The first draw
+    matters: without it the timeline, network and map figures come out different."""
     def make():
         figs = _all_figures()
         fig = figs.pop(kind)
@@ -422,11 +423,30 @@ def test_save_figure_bytes_equal_a_full_draw_then_savefig(tmp_path, kind):
     ref = tmp_path / "ref"
     ref.mkdir()
     fig.canvas.draw()
+    fig.set_layout_engine("none")
     for fmt in ("png", "svg"):
         fig.savefig(ref / f"{kind}.{fmt}", format=fmt, dpi=300, metadata=F.SAVE_METADATA[fmt])
     matplotlib.pyplot.close("all")
     for fmt in ("png", "svg"):
         assert (tmp_path / "fast" / f"{kind}.{fmt}").read_bytes() == (ref / f"{kind}.{fmt}").read_bytes(), fmt
+
+
+def test_save_figure_lays_out_once(tmp_path, monkeypatch):
+    """One constrained-layout pass per saved figure, whatever the number of formats, and the
+    axes stay where that pass put them (the files agree with what the labels were read from)."""
+    from matplotlib import layout_engine
+
+    calls = []
+    orig = layout_engine.do_constrained_layout
+    monkeypatch.setattr(layout_engine, "do_constrained_layout",
+                        lambda *a, **k: calls.append(1) or orig(*a, **k))
+    figs = _all_figures()
+    for kind, fig in figs.items():
+        assert fig.get_layout_engine() is not None, kind
+        calls.clear()
+        F.save_figure(fig, kind, formats=("png", "svg", "pdf"), directory=tmp_path)
+        assert len(calls) == 1, kind
+        assert fig.get_layout_engine() is None or type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"
 
 
 # ------------------------------------------------------------------------ saved figures
