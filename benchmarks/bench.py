@@ -248,7 +248,8 @@ def bench_report() -> dict:
             "ratio": round(rep["seconds"] / floor["seconds"], 2),
             "trivial_runner_seconds": runner["seconds"],
             "ratio_runner": round(rep["seconds"] / runner["seconds"], 2),
-            "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb"))}
+            "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb")),
+            "commit": code_commit(), "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
 def machine() -> dict:
@@ -318,7 +319,8 @@ def write_md(results: dict) -> None:
     rep = results.get("report")
     L += ["", "## Report", ""]
     if rep:
-        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s. "
+        when = f" Measured {rep['when']}, commit `{rep['commit']}`." if rep.get("commit") else ""
+        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s.{when} "
               "Four trivial notebooks (import pandas + matplotlib, save one figure):", "",
               f"- run by the same runner as `make report` (`python -m iraqkit.nbtools run`, one process, a fresh "
               f"kernel per notebook): {rep.get('trivial_runner_seconds', 'not measured')} s; "
@@ -372,21 +374,25 @@ def main(argv=None) -> int:
     ap.add_argument("--no-cache-runs", action="store_true",
                     help="skip the cached rebuilds (unchanged corpus, one file added): for the 1 GB run")
     ap.add_argument("--md-only", action="store_true", help="only regenerate BENCHMARKS.md from results.json")
+    ap.add_argument("--report-only", action="store_true",
+                    help="only time the report (as --report), no build: the report needs a quiet machine "
+                         "(it draws on a second core), the builds take hours at 1 GB")
     a = ap.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if not a.md_only:
         a.work.mkdir(parents=True, exist_ok=True)
-        snapshot_code(a.work)
+        if not a.report_only:  # the report always runs the working tree (`make report`)
+            snapshot_code(a.work)
         results["machine"] = machine()
         results["when"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         results.setdefault("sizes", {})
-        for s in a.size or ["10MB"]:
+        for s in ([] if a.report_only else a.size or ["10MB"]):
             size = corpus.parse_size(s)
             results["sizes"][str(size)] = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","),
                                                      cache_runs=not a.no_cache_runs)
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
             write_md(results)
-        if a.report:
+        if a.report or a.report_only:
             results["report"] = bench_report()
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     write_md(results)
