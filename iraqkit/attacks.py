@@ -77,6 +77,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Iterator
@@ -84,7 +85,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
-from .grouping import collapse_classes, expand_groups, linked_groups
+from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
 
@@ -1450,22 +1451,20 @@ def _candidate_pairs(recs: list[dict], inc: list[int]) -> Iterator[tuple[int, in
     needs, so merging stays exactly as with all pairs. Pairs are yielded as found (a pair may
     come twice), never held all at once."""
     by_victim: dict[str, list[int]] = {}
-    windows = []
+    starts, ends, ids = array("q"), array("q"), array("q")   # day/period windows, as day ordinals
     for i in inc:
         r = recs[i]
         for v in set(str(r.get("victims") or "").split("|")) - {""}:
             by_victim.setdefault(v, []).append(i)
         d = _to_date(r.get("date_start"))
         if d is not None and r.get("date_precision") in ("day", "period"):
-            windows.append((d, _to_date(r.get("date_end")) or d, i))
-    for ids in by_victim.values():
-        yield from zip(ids, ids[1:])
-    windows.sort()
-    for k, (d, e, i) in enumerate(windows):
-        for d2, _e2, j in windows[k + 1:]:
-            if (d2 - e).days > 1:
-                break
-            yield min(i, j), max(i, j)
+            starts.append(d.toordinal())
+            ends.append((_to_date(r.get("date_end")) or d).toordinal() + 1)  # within a day
+            ids.append(i)
+    for vids in by_victim.values():
+        yield from zip(vids, vids[1:])
+    del by_victim
+    yield from sweep_pairs(starts, ends, ids)
 
 
 def merge_events(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1522,7 +1521,7 @@ def _link_key(r: dict) -> tuple:
     return tuple((v.__class__, v) for v in (r[f] for f in LINK_FIELDS))
 
 
-def event_groups(recs) -> list[list[int]]:
+def event_groups(recs) -> Groups:
     """The events: groups of row positions (``recs[i]`` needs only :data:`LINK_FIELDS`).
 
     Incidents with the same linking fields answer :func:`_compatible` alike; when they are
@@ -1533,7 +1532,9 @@ def event_groups(recs) -> list[list[int]]:
     inc = [i for i in range(n) if recs[i]["kind"] == "incident"]
     nodes, members = collapse_classes(inc, lambda i: _link_key(recs[i]),
                                       lambda cls: _compatible(recs[cls[0]], recs[cls[0]]))
-    pos = {i: k for k, i in enumerate(nodes)}
+    pos = array("i", [-1]) * n          # a node's row position -> its node number
+    for k, i in enumerate(nodes):
+        pos[i] = k
     groups = linked_groups(len(nodes), ((pos[a], pos[b]) for a, b in _candidate_pairs(recs, nodes)),
                            lambda a, b: _compatible(recs[nodes[a]], recs[nodes[b]]))
     return expand_groups(n, ([nodes[k] for k in g] for g in groups), members)

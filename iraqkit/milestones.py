@@ -70,6 +70,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,7 +80,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
-from .grouping import collapse_classes, expand_groups, linked_groups
+from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .paths import LEXICONS
 from .tables import records
 
@@ -1556,34 +1557,33 @@ def _cluster_candidate_pairs(clusters: list[dict]) -> Iterator[tuple[int, int]]:
     :func:`merge_milestones` still applies its exact test to each pair it needs. Pairs are
     yielded as found (a pair may come twice), never held all at once: a date window told by
     many documents gives many pairs."""
-    tol = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    blocks: dict[tuple, list[int]] = {}
-    for i, c in enumerate(clusters):
-        blocks.setdefault((c["kind"], c["series"]), []).append(i)
+    tol = DATE_TOLERANCE_DAYS
+    blocks: dict[tuple, array] = {}
+    for i in range(len(clusters)):
+        c = clusters[i]
+        blocks.setdefault((c["kind"], c["series"]), array("i")).append(i)
     for members in blocks.values():
         by_round: dict[int, list[int]] = {}
-        spans = []
+        starts, ends, ids = array("q"), array("q"), array("q")   # widened date spans, day ordinals
         for i in members:
             c = clusters[i]
             if c["round"] is not None:
                 by_round.setdefault(c["round"], []).append(i)
             bounds = [b for b in (_bounds(*d) for d in c["dates"]) if b is not None]
             if bounds:
-                spans.append((min(b[0] for b in bounds) - tol, max(b[1] for b in bounds) + tol, i))
-        for ids in by_round.values():
+                starts.append(min(b[0] for b in bounds).toordinal() - tol)
+                ends.append(max(b[1] for b in bounds).toordinal() + tol)
+                ids.append(i)
+        for rids in by_round.values():
             # same round, different documents: always merged; a round told by two or more
             # documents is one connected group, so chaining every cluster to the first one of
             # another document gives the same groups as linking every pair
-            for i in ids:
-                other = next((j for j in ids if not clusters[j]["docs"] & clusters[i]["docs"]), None)
+            for i in rids:
+                other = next((j for j in rids if not clusters[j]["docs"] & clusters[i]["docs"]), None)
                 if other is not None:
                     yield min(i, other), max(i, other)
-        spans.sort()
-        for k, (s0, e0, i) in enumerate(spans):
-            for s1, _e1, j in spans[k + 1:]:
-                if s1 > e0:
-                    break
-                yield min(i, j), max(i, j)
+        del by_round
+        yield from sweep_pairs(starts, ends, ids)
 
 
 def merge_milestones(mentions: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -1727,7 +1727,25 @@ def _cluster_class(c) -> dict:
             "topic": c["topic"], "docs": frozenset()}
 
 
-def cluster_groups(clusters: list[dict]) -> list[list[int]]:
+class _NodeClusters:
+    """The clusters :func:`cluster_groups` links, one per node, made when read (a list of
+    them would hold an object per node): a collapsed class's node reads as the class without
+    its documents (:func:`_cluster_class`), any other node as its cluster."""
+
+    __slots__ = ("clusters", "nodes", "members")
+
+    def __init__(self, clusters, nodes: list[int], members: dict[int, list[int]]):
+        self.clusters, self.nodes, self.members = clusters, nodes, members
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, k: int):
+        i = self.nodes[k]
+        return _cluster_class(self.clusters[i]) if i in self.members else self.clusters[i]
+
+
+def cluster_groups(clusters: list[dict]) -> Groups:
     """Step 2 of :func:`merge_milestones`: clusters merged across documents.
 
     Clusters with the same kind, series, round, set of dates and topic answer
@@ -1747,7 +1765,7 @@ def cluster_groups(clusters: list[dict]) -> list[list[int]]:
         return len(docs) > 1 and _same_milestone(proxy, proxy)
 
     nodes, members = collapse_classes(range(len(clusters)), key, connected)
-    node_clusters = [_cluster_class(clusters[i]) if i in members else clusters[i] for i in nodes]
+    node_clusters = _NodeClusters(clusters, nodes, members)
     groups = linked_groups(len(nodes), _cluster_candidate_pairs(node_clusters),
                            lambda a, b: _same_milestone(node_clusters[a], node_clusters[b]))
     return expand_groups(len(clusters), ([nodes[k] for k in g] for g in groups), members)

@@ -95,3 +95,39 @@ def test_a_class_that_does_not_link_to_itself_stays_apart():
 
     nodes, members = collapse_classes(range(5), lambda i: i % 2, lambda c: c[0] % 2 == 0)
     assert nodes == [0, 1, 3] and members == {0: [0, 2, 4]}
+
+
+def test_sweep_pairs_are_the_overlapping_intervals():
+    # against every pair: (a, b) comes (once) exactly when the later of the two in
+    # (start, end, id) order starts no later than the earlier one's end
+    import random
+    from array import array
+
+    from iraqkit.grouping import sweep_pairs
+
+    rng = random.Random(7)
+    for _ in range(300):
+        n = rng.randint(0, 30)
+        ivs = [(s, s + rng.randint(0, 4), rng.randrange(1000)) for s in (rng.randint(0, 20) for _ in range(n))]
+        ivs = list({iv[2]: iv for iv in ivs}.values())  # ids are distinct
+        got = list(sweep_pairs(array("q", [s for s, _e, _i in ivs]), array("q", [e for _s, e, _i in ivs]),
+                               array("q", [i for _s, _e, i in ivs])))
+        want = set()
+        for x in ivs:
+            for y in ivs:
+                if x < y and y[0] <= x[1]:  # tuples compare by (start, end, id)
+                    want.add((min(x[2], y[2]), max(x[2], y[2])))
+        assert sorted(got) == sorted(want) and len(got) == len(want)
+    assert list(sweep_pairs(array("q"), array("q"), array("q"))) == []
+
+
+def test_groups_read_as_lists_and_stay_compact():
+    from array import array
+
+    from iraqkit.grouping import Groups, connected_groups
+
+    g = connected_groups(6, [(4, 1), (1, 5), (2, 3)])
+    assert isinstance(g, Groups) and isinstance(g.flat, array)
+    assert len(g) == 3 and g[1] == [1, 4, 5] and g[-1] == [2, 3] and g[0:2] == [[0], [1, 4, 5]]
+    assert list(g) == [[0], [1, 4, 5], [2, 3]] and g == [[0], [1, 4, 5], [2, 3]] and g != [[0]]
+    assert connected_groups(0, []) == []
