@@ -61,50 +61,61 @@ DICT_ROWS = 2_000
 
 class Columns:
     """Some fields of many rows as integer codes of interned values (compact, exact: a
-    value's type is part of its identity, so ``1``, ``1.0`` and ``True`` stay apart)."""
+    value's type is part of its identity, so ``1``, ``1.0`` and ``True`` stay apart).
+
+    Each field has its own values and codes, stored in the narrowest array that holds them
+    (one byte per row while a field has at most 256 distinct values, then two, then four):
+    most linking fields (kind, precision, weapon, qualifier …) take a byte per row."""
+
+    _WIDER = {"B": ("H", 1 << 16), "H": ("i", 1 << 31), "i": ("q", 1 << 63)}
 
     def __init__(self, fields: Iterable[str]):
         self.fields = tuple(fields)
-        self.cols = {f: array("i") for f in self.fields}
-        self.values: list = []
-        self._ids: dict = {}
+        self.cols = {f: array("B") for f in self.fields}
+        self.values: dict[str, list] = {f: [] for f in self.fields}
+        self._ids: dict[str, dict] | None = {f: {} for f in self.fields}
+        self._limit = {f: 1 << 8 for f in self.fields}
         self.n = 0
 
-    def code(self, v) -> int:
-        key = (v.__class__, "nan") if isinstance(v, float) and v != v else (v.__class__, v)
-        c = self._ids.get(key)
-        if c is None:
-            c = self._ids[key] = len(self.values)
-            self.values.append(v)
-        return c
-
     def extend(self, rows: Iterable[dict]) -> None:
-        code = self.code
-        for r in rows:
-            for f in self.fields:
-                self.cols[f].append(code(r[f]))
-            self.n += 1
+        rows = rows if isinstance(rows, list) else list(rows)
+        for f in self.fields:  # field by field: one field's table and array at a time
+            ids, vals, codes, limit = self._ids[f], self.values[f], self.cols[f], self._limit[f]
+            for r in rows:
+                v = r[f]
+                key = (v.__class__, "nan") if isinstance(v, float) and v != v else (v.__class__, v)
+                c = ids.get(key)
+                if c is None:
+                    c = ids[key] = len(vals)
+                    vals.append(v)
+                    if c >= limit:  # the codes no longer fit: a wider array
+                        wider, limit = self._WIDER[codes.typecode]
+                        codes = self.cols[f] = array(wider, codes)
+                        self._limit[f] = limit
+                codes.append(c)
+        self.n += len(rows)
 
     def freeze(self, keep: Iterable[str] | None = None) -> None:
-        """No more rows: drop the interning table (one entry per distinct value) and, with
-        ``keep``, the codes of every other field."""
+        """No more rows: drop the interning tables (one entry per distinct value) and, with
+        ``keep``, the codes and values of every other field."""
         self._ids = None
         if keep is not None:
             keep = set(keep)
             self.cols = {f: c for f, c in self.cols.items() if f in keep}
+            self.values = {f: v for f, v in self.values.items() if f in keep}
 
     def get(self, f: str, i: int):
-        return self.values[self.cols[f][i]]
+        return self.values[f][self.cols[f][i]]
 
     def column(self, f: str) -> "_Column":
-        return _Column(self.values, self.cols[f])
+        return _Column(self.values[f], self.cols[f])
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, i: int) -> dict:
         vals = self.values
-        return {f: vals[c[i]] for f, c in self.cols.items()}
+        return {f: vals[f][c[i]] for f, c in self.cols.items()}
 
 
 class _Column:
@@ -392,7 +403,7 @@ class _Clusters:
     about 300 bytes each (hundreds of thousands at 1 GB)."""
 
     def __init__(self, doc_values: list):
-        self.doc_values = doc_values      # Columns.values: a document code -> its doc_id
+        self.doc_values = doc_values      # Columns.values["doc_id"]: a document code -> its doc_id
         self.fields: list[tuple] = []     # combination -> (kind, series, round, dates, topic)
         self._ids: dict[tuple, int] = {}
         self.cls = array("i")
@@ -489,7 +500,7 @@ class MilestoneMerge:
             if not pd.isna(doc):
                 by_doc.setdefault(doc, array("i")).append(i)
         starts = f.column("start")
-        clusters = _Clusters(f.values)
+        clusters = _Clusters(f.values["doc_id"])
         doc_codes = f.cols["doc_id"]
         for doc, positions in by_doc.items():
             for c in ms.doc_clusters(f, starts, {doc: positions}):

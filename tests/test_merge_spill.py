@@ -233,7 +233,18 @@ def test_columns_keep_value_types_apart():
     c.extend([{"a": 1}, {"a": 1.0}, {"a": True}, {"a": None}, {"a": float("nan")}, {"a": float("nan")}])
     vals = [c[i]["a"] for i in range(len(c))]
     assert [type(v) for v in vals] == [int, float, bool, type(None), float, float]
-    assert len(c.values) == 5
+    assert len(c.values["a"]) == 5
+
+
+def test_columns_widen_their_codes_as_values_come():
+    c = merge_stream.Columns(["few", "many"])
+    rows = [{"few": i % 3, "many": f"v{i}"} for i in range(70_000)]
+    c.extend(rows)
+    assert c.cols["few"].typecode == "B" and c.cols["many"].typecode == "i"
+    assert [c[i] for i in (0, 255, 256, 65_535, 65_536, 69_999)] == [rows[i] for i in (0, 255, 256, 65_535, 65_536, 69_999)]
+    assert c.column("many")[300] == "v300" and c.get("few", 4) == 1
+    c.freeze(keep=["many"])
+    assert list(c.cols) == ["many"] and list(c.values) == ["many"] and c.get("many", 7) == "v7"
 
 
 @pytest.mark.parametrize("values", [[1, 2, None], [1, 2.5], ["x", None], [True, None], [None, None], ["a", 1]])
