@@ -18,7 +18,8 @@ over the build and its Dask workers). Measured, in the same run:
   notebooks (import pandas and matplotlib, save one figure) with the same nbconvert call.
 
 Results accumulate in ``benchmarks/results.json`` (one entry per size and measurement;
-a new run replaces the entries it measures) and BENCHMARKS.md is regenerated from them
+a new run replaces the entries it measures and keeps the others, so ``--engines dask`` and
+``--engines local`` can measure one size in two runs) and BENCHMARKS.md is regenerated from them
 plus ``benchmarks/notes.md`` (profiles, before/after).
 """
 from __future__ import annotations
@@ -138,6 +139,17 @@ def code_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
+def code_tree() -> str:
+    """The git tree id of iraqkit/ (``+dirty`` with uncommitted edits): two runs measured the same
+    code when these are equal, whatever else was committed in between."""
+    try:
+        tree = subprocess.run(["git", "rev-parse", "HEAD:iraqkit"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return tree + ("+dirty" if code_commit().endswith("+dirty") else "")
+
+
 def ensure_corpus(work: Path, size: int, seed: int) -> tuple[Path, dict]:
     d = work / f"corpus-{size}-s{seed}"
     stamp = d / ".corpus.json"
@@ -161,13 +173,17 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
                cache_runs: bool = True) -> dict:
     raw, info = ensure_corpus(work, size, seed)
     mb = info["bytes"] / 2 ** 20
-    res: dict = {"size": size, "mb": round(mb, 2), "corpus": info, "commit": code_commit(),
+    stamp = {"commit": code_commit(), "tree": code_tree()}
+    res: dict = {"size": size, "mb": round(mb, 2), "corpus": info, **stamp,
                  "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+    def now() -> dict:  # every measurement says which code it ran and when
+        return {**stamp, "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
     print(f"[{size}] corpus {raw}: {info['files']} files, {mb:.1f} MB", flush=True)
     r = run([PY, str(HERE / "floor.py"), "--raw", str(raw)])
     f = json.loads(r["stdout"].strip().splitlines()[-1])
     res["floor"] = {"seconds": r["seconds"], "inner_seconds": round(f["seconds"], 3),
-                    "mb_s": round(mb / r["seconds"], 3), "maxrss_mb": r["maxrss_mb"]}
+                    "mb_s": round(mb / r["seconds"], 3), "maxrss_mb": r["maxrss_mb"], **now()}
     print(f"[{size}] floor {res['floor']}", flush=True)
     base = [PY, "-m", "iraqkit", "build", "--raw", str(raw), "--no-verify", "--no-progress"]
     if "local" in engines:
@@ -182,7 +198,7 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
         res["local"] = {"seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
                         "mb_s_core": round(mb / r["seconds"], 4), "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
                         "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
-                        "log": r["stdout"].strip().splitlines()}
+                        "log": r["stdout"].strip().splitlines(), **now()}
         print(f"[{size}] local {res['local']['seconds']} s", flush=True)
     if "local" in engines and cache_runs:
         warm = run(base + ["--out", str(out)])
@@ -205,13 +221,25 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
         res["dask"] = {"workers": workers, "seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
                        "mb_s_core": round(mb / r["seconds"] / workers, 4),
                        "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
-                       "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c}
-        if "local" in engines:
-            a, b = work / f"out-local-{size}", out
-            same = all((a / p.name).read_bytes() == p.read_bytes() for p in sorted(b.glob("*.csv")))
-            res["dask"]["identical_to_local"] = same
+                       "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c, **now()}
         print(f"[{size}] dask {res['dask']}", flush=True)
     return res
+
+
+def merge_size(old: dict, new: dict, work: Path) -> dict:
+    """One size's entry after a run: the measurements the run made (floor, local, cache, dask) replace
+    the old ones, the others are kept (so the engines of the 1 GB corpus can be measured in two runs).
+    Dask's tables are compared with the in-process ones whenever both were built by the same code."""
+    merged = {**old, **new}
+    lo, dk = merged.get("local"), merged.get("dask")
+    if dk is not None:
+        dk.pop("identical_to_local", None)
+        a, b = work / f"out-local-{merged['size']}", work / f"out-dask-{merged['size']}"
+        if lo and lo.get("tree") and lo.get("tree") == dk.get("tree") and a.is_dir() and b.is_dir():
+            csvs = sorted(b.glob("*.csv"))
+            dk["identical_to_local"] = bool(csvs) and all(
+                (a / p.name).is_file() and (a / p.name).read_bytes() == p.read_bytes() for p in csvs)
+    return merged
 
 
 TRIVIAL_NB = {
@@ -280,6 +308,15 @@ def _fmt_size(n: int) -> str:
     return f"{n} B"
 
 
+def _measured(r: dict) -> str:
+    """Commit and time of a size's measurements: one stamp, or one per engine when they differ."""
+    stamps = {k: (r[k].get("commit", r.get("commit", "")), r[k].get("when", r.get("when", "")))
+              for k in ("local", "dask") if r.get(k)}
+    if len(set(stamps.values())) <= 1:
+        return f"{r.get('commit', '')} {r.get('when', '')}"
+    return "; ".join(f"{k}: {c} {w}" for k, (c, w) in stamps.items())
+
+
 def write_md(results: dict) -> None:
     m = results.get("machine", {})
     sizes = sorted(results.get("sizes", {}).values(), key=lambda r: r["size"])
@@ -307,7 +344,7 @@ def write_md(results: dict) -> None:
                  f"{lo.get('seconds', '')} | {lo.get('mb_s_core', '')} | {lo.get('docs_s', '')} | {ratio} | "
                  f"{dk.get('seconds', '')} | {dk.get('mb_s_core', '')} | {sp} | {lo.get('maxrss_mb', '')} | "
                  f"{dk.get('tree_rss_mb', '')} | {dk.get('identical_to_local', '')} | "
-                 f"{r.get('commit', '')} {r.get('when', '')} |")
+                 f"{_measured(r)} |")
     L += ["", "## Cache (incremental builds)", "",
           "| corpus | first build with cache (s) | unchanged rebuild (s) | fraction | one file added (s) |",
           "|---|---|---|---|---|"]
@@ -388,8 +425,9 @@ def main(argv=None) -> int:
         results.setdefault("sizes", {})
         for s in ([] if a.report_only else a.size or ["10MB"]):
             size = corpus.parse_size(s)
-            results["sizes"][str(size)] = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","),
-                                                     cache_runs=not a.no_cache_runs)
+            new = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","),
+                             cache_runs=not a.no_cache_runs)
+            results["sizes"][str(size)] = merge_size(results["sizes"].get(str(size), {}), new, a.work)
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
             write_md(results)
         if a.report or a.report_only:

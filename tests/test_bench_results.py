@@ -1,0 +1,46 @@
+"""benchmarks/bench.py keeps the measurements a run did not make: the 1 GB engines can be measured
+in two runs, and Dask's tables are compared with the in-process tables only when both came from the
+same code."""
+from bench_modules import _load
+
+bench = _load("bench")
+
+
+def _entry(**measured):
+    return {"size": 7, "mb": 1.0, "corpus": {"files": 3}, "commit": "c", "tree": "t", "when": "w", **measured}
+
+
+def _write(d, engine, text):
+    out = d / f"out-{engine}-7"
+    out.mkdir(exist_ok=True)
+    (out / "attacks.csv").write_text(text, encoding="utf-8")
+
+
+def test_a_run_of_one_engine_keeps_the_other(tmp_path):
+    old = _entry(floor={"mb_s": 3.0}, local={"seconds": 100.0, "tree": "t1", "commit": "a", "when": "w1"},
+                 cache={"warm_fraction": 0.2})
+    new = _entry(floor={"mb_s": 3.1}, dask={"seconds": 60.0, "tree": "t1", "commit": "b", "when": "w2"})
+    m = bench.merge_size(old, new, tmp_path)
+    assert m["local"]["seconds"] == 100.0 and m["cache"] == {"warm_fraction": 0.2}
+    assert m["dask"]["seconds"] == 60.0 and m["floor"]["mb_s"] == 3.1
+    assert "identical_to_local" not in m["dask"]  # no output directories to compare
+    assert bench._measured(m) == "local: a w1; dask: b w2"
+
+
+def test_tables_are_compared_only_for_the_same_code(tmp_path):
+    _write(tmp_path, "local", "x,y\n1,2\n")
+    _write(tmp_path, "dask", "x,y\n1,2\n")
+    old = _entry(local={"seconds": 100.0, "tree": "t1"})
+    same = bench.merge_size(old, _entry(dask={"seconds": 60.0, "tree": "t1"}), tmp_path)
+    assert same["dask"]["identical_to_local"] is True
+    other = bench.merge_size(old, _entry(dask={"seconds": 60.0, "tree": "t2"}), tmp_path)
+    assert "identical_to_local" not in other["dask"]
+    _write(tmp_path, "dask", "x,y\n1,3\n")
+    differ = bench.merge_size(old, _entry(dask={"seconds": 60.0, "tree": "t1"}), tmp_path)
+    assert differ["dask"]["identical_to_local"] is False
+
+
+def test_a_stale_comparison_is_dropped(tmp_path):
+    old = _entry(local={"seconds": 1.0, "tree": "t1"}, dask={"seconds": 1.0, "tree": "t0", "identical_to_local": True})
+    m = bench.merge_size(old, _entry(local={"seconds": 2.0, "tree": "t1"}), tmp_path)
+    assert "identical_to_local" not in m["dask"]
