@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -252,30 +253,37 @@ TRIVIAL_NB = {
 }
 
 
-def bench_report() -> dict:
+def bench_report(repeat: int = 3) -> dict:
+    """``make report`` against four trivial notebooks, ``repeat`` rounds of the three runs
+    interleaved (trivial by nbconvert, trivial by the report's runner, the report), medians
+    reported: one run of each moves by a few tenths of a second from run to run."""
     jupyter = ROOT / ".venv" / "bin" / "jupyter"
-    with tempfile.TemporaryDirectory() as d:
-        nbs = []
-        for i in range(4):
-            p = Path(d) / f"0{i}_trivial.ipynb"
-            p.write_text(json.dumps(TRIVIAL_NB))
-            nbs.append(str(p))
-        loop = " && ".join(f"{jupyter} nbconvert --to notebook --execute --inplace "
-                           f"--ExecutePreprocessor.timeout=900 {nb}" for nb in nbs)
-        floor = run(["bash", "-c", loop], cwd=Path(d))
-        # the same runner `make report` uses (one process, a fresh kernel per notebook): the
-        # fair floor, since it pays the same start-up costs as the report
-        runner = run([PY, "-m", "iraqkit.nbtools", "run", *nbs], cwd=Path(d))
-    saved = SNAPSHOT.pop("path", None)
-    try:
-        rep = run(["make", "report"])
-    finally:
-        if saved:
-            SNAPSHOT["path"] = saved
-    return {"make_report_seconds": rep["seconds"], "trivial_seconds": floor["seconds"],
-            "ratio": round(rep["seconds"] / floor["seconds"], 2),
-            "trivial_runner_seconds": runner["seconds"],
-            "ratio_runner": round(rep["seconds"] / runner["seconds"], 2),
+    samples: dict[str, list[float]] = {"trivial": [], "runner": [], "report": []}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as d:
+            nbs = []
+            for i in range(4):
+                p = Path(d) / f"0{i}_trivial.ipynb"
+                p.write_text(json.dumps(TRIVIAL_NB))
+                nbs.append(str(p))
+            loop = " && ".join(f"{jupyter} nbconvert --to notebook --execute --inplace "
+                               f"--ExecutePreprocessor.timeout=900 {nb}" for nb in nbs)
+            samples["trivial"].append(run(["bash", "-c", loop], cwd=Path(d))["seconds"])
+            # the same runner `make report` uses (one process, a fresh kernel per notebook): the
+            # fair floor, since it pays the same start-up costs as the report
+            samples["runner"].append(run([PY, "-m", "iraqkit.nbtools", "run", *nbs], cwd=Path(d))["seconds"])
+        saved = SNAPSHOT.pop("path", None)
+        try:
+            samples["report"].append(run(["make", "report"])["seconds"])
+        finally:
+            if saved:
+                SNAPSHOT["path"] = saved
+    med = {k: round(statistics.median(v), 3) for k, v in samples.items()}
+    return {"make_report_seconds": med["report"], "trivial_seconds": med["trivial"],
+            "ratio": round(med["report"] / med["trivial"], 2),
+            "trivial_runner_seconds": med["runner"],
+            "ratio_runner": round(med["report"] / med["runner"], 2),
+            "repeat": repeat, "samples": samples,
             "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb")),
             "commit": code_commit(), "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
@@ -357,7 +365,10 @@ def write_md(results: dict) -> None:
     L += ["", "## Report", ""]
     if rep:
         when = f" Measured {rep['when']}, commit `{rep['commit']}`." if rep.get("commit") else ""
-        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s.{when} "
+        rounds = (f" Medians of {rep['repeat']} interleaved rounds (report: "
+                  + ", ".join(f"{x:g}" for x in rep["samples"]["report"]) + " s; trivial by the same runner: "
+                  + ", ".join(f"{x:g}" for x in rep["samples"]["runner"]) + " s).") if rep.get("repeat") else ""
+        L += [f"`make report` (warm venv; notebooks {', '.join(rep['notebooks'])}): {rep['make_report_seconds']} s.{when}{rounds} "
               "Four trivial notebooks (import pandas + matplotlib, save one figure):", "",
               f"- run by the same runner as `make report` (`python -m iraqkit.nbtools run`, one process, a fresh "
               f"kernel per notebook): {rep.get('trivial_runner_seconds', 'not measured')} s; "
@@ -414,6 +425,8 @@ def main(argv=None) -> int:
     ap.add_argument("--report-only", action="store_true",
                     help="only time the report (as --report), no build: the report needs a quiet machine "
                          "(it draws on a second core), the builds take hours at 1 GB")
+    ap.add_argument("--report-repeat", type=int, default=3, metavar="N",
+                    help="rounds of the report measurement (medians are reported; default 3)")
     a = ap.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if not a.md_only:
@@ -431,7 +444,7 @@ def main(argv=None) -> int:
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
             write_md(results)
         if a.report or a.report_only:
-            results["report"] = bench_report()
+            results["report"] = bench_report(a.report_repeat)
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     write_md(results)
     print(f"wrote {OUT_MD}")

@@ -44,3 +44,27 @@ def test_a_stale_comparison_is_dropped(tmp_path):
     old = _entry(local={"seconds": 1.0, "tree": "t1"}, dask={"seconds": 1.0, "tree": "t0", "identical_to_local": True})
     m = bench.merge_size(old, _entry(local={"seconds": 2.0, "tree": "t1"}), tmp_path)
     assert "identical_to_local" not in m["dask"]
+
+
+def test_the_report_ratio_is_of_medians_over_interleaved_rounds(monkeypatch, tmp_path):
+    seconds = iter([12.0, 7.0, 15.0,   # round 1: nbconvert x4, same runner, make report
+                    13.0, 9.0, 14.0,   # round 2
+                    11.0, 7.5, 30.0])  # round 3 (a slow report: the median ignores it)
+    calls = []
+
+    def fake_run(cmd, cwd=None, env=None):
+        calls.append(cmd)
+        return {"seconds": next(seconds)}
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    rep = bench.bench_report(3)
+    assert [c[-1] if c[0] == "make" else c[0] for c in calls[2::3]] == ["report"] * 3
+    assert rep["samples"] == {"trivial": [12.0, 13.0, 11.0], "runner": [7.0, 9.0, 7.5], "report": [15.0, 14.0, 30.0]}
+    assert (rep["make_report_seconds"], rep["trivial_runner_seconds"], rep["trivial_seconds"]) == (15.0, 7.5, 12.0)
+    assert rep["ratio_runner"] == 2.0 and rep["ratio"] == 1.25
+    monkeypatch.setattr(bench, "OUT_MD", tmp_path / "B.md")
+    monkeypatch.setattr(bench, "NOTES", tmp_path / "none.md")
+    bench.write_md({"machine": {}, "sizes": {}, "report": rep})
+    md = (tmp_path / "B.md").read_text(encoding="utf-8")
+    assert "Medians of 3 interleaved rounds (report: 15, 14, 30 s; trivial by the same runner: 7, 9, 7.5 s)" in md
+    assert "| make report within 2× trivial notebooks (same runner) | 2.0× | yes |" in md
