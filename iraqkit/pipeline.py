@@ -60,6 +60,7 @@ import shutil
 import sys
 import time
 import warnings
+from array import array
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -892,13 +893,16 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     accs = {s: {p: PartAccumulator(adapters[s].keep_empty) for p in adapters[s].parts
                 if p not in spilled.get(s, {})} for s in streamed if s not in streams}
     full: dict[str, list[pd.DataFrame]] = {n: [] for n in INGEST_TABLES}
-    # duplicate check: sha256 of the article text (32 bytes, not its 64-character hex) -> file
-    seen: dict[bytes, str] = {}
+    # duplicate check: sha256 of the article text (32 bytes, not its 64-character hex) -> the
+    # file's position in batches.names (the name string is not kept a second time: at 1 GB,
+    # 177,400 files, this map and the list below held about 48 MB through the merges)
+    seen: dict[bytes, int] = {}
     # corpus-level cache key: the code version and every file's name + sha256, in order
     # (hashed as it goes: the same digest as hashing the "\n"-joined list)
     corpus_hash = hashlib.sha256(version.encode())
     merged_new: dict[str, dict] = {}
-    ingested_files: list[str] = []  # one per ingested file (documents.source_file values)
+    ingested_files = array("l")  # one per ingested file (documents.source_file), its position in batches.names
+    i_file = 0  # position in batches.names of the next result (results come in that order)
     n_docs = 0
     quarantined: list[str] = []
     override_ids = set(overrides["doc_id"]) if len(overrides) else set()
@@ -911,7 +915,12 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
             docs, sents, rems, quar = [], [], [], []
             to_spill: dict[tuple[str, str], list] = {}
             nbytes = 0
+            positions: dict[str, int] = {}
             for res in results:
+                if res["name"] != batches.names[i_file]:
+                    raise RuntimeError(f"result for {res['name']} out of order (expected {batches.names[i_file]})")
+                pos = positions[res["name"]] = i_file
+                i_file += 1
                 nbytes += res["n_bytes"]
                 corpus_hash.update(f"\n{res['name']}|{res['sha256']}".encode())
                 n_cached += bool(res.get("cached"))
@@ -919,12 +928,12 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                 dkey = bytes.fromhex(res["dedup_key"]) if q is None else None
                 if q is None and dkey in seen:
                     q = {"source_file": res["name"], "sha256": res["sha256"], "reason": "duplicate",
-                         "detail": f"same article text as {seen[dkey]}"}
+                         "detail": f"same article text as {batches.names[seen[dkey]]}"}
                 if q is not None:
                     quar.append(q)
                     quarantined.append(res["name"])
                     continue
-                seen[dkey] = res["name"]
+                seen[dkey] = pos
                 docs += res["docs"]
                 sents += res["sents"]
                 rems += res["rems"]
@@ -953,7 +962,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                 writers[n].write(df)
                 if keep_full:
                     full[n].append(df)
-            ingested_files += dict.fromkeys(frames["documents"]["source_file"])
+            ingested_files.extend(positions[f] for f in dict.fromkeys(frames["documents"]["source_file"]))
             n_docs += len(frames["documents"])
             if override_ids:
                 doc_ids.update(d for d in frames["documents"]["doc_id"] if d in override_ids)
@@ -983,13 +992,14 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
             bar.close()
     for w in writers.values():
         w.close()
+    del seen  # not needed by the merges
     t_merge = time.perf_counter()
     if len(overrides):
         unknown_ov = sorted(set(overrides["doc_id"]) - doc_ids)
         if unknown_ov:
             warnings.warn(f"overrides for doc_id(s) not in this corpus ignored: {unknown_ov}", stacklevel=2)
     counts = ingest_mod.reconcile(raw, {
-        "documents": pd.DataFrame({"source_file": ingested_files}),
+        "documents": pd.DataFrame({"source_file": [batches.names[i] for i in ingested_files]}),
         "quarantine": pd.DataFrame({"source_file": quarantined}),
         "sentences": pd.DataFrame(index=pd.RangeIndex(n_sent)),
     })

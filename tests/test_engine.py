@@ -154,3 +154,22 @@ def test_dask_is_not_imported_by_the_local_engine(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        env=dict(os.environ, IRAQKIT_PROGRESS="0"))
     assert r.stdout.strip() == "False", r.stderr
+
+
+def test_a_duplicate_names_the_first_file_and_results_come_in_file_order(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    src = sorted(RAW.glob("*.txt"))[0]
+    for name in ("a.txt", "b.txt", "c.txt"):
+        shutil.copy(src, raw / name)
+    kw = dict(stages=["ingest"], verify=False, progress=False, log=lambda *a: None)
+    t = pipeline.build(raw, tmp_path / "out", **kw)
+    q = t["quarantine"]
+    assert list(q["source_file"]) == ["b.txt", "c.txt"]
+    assert set(q["reason"]) == {"duplicate"} and set(q["detail"]) == {"same article text as a.txt"}
+    assert list(dict.fromkeys(t["documents"]["source_file"])) == ["a.txt"]
+    # the driver keeps a file's position, not its name: results must come in file order
+    monkeypatch.setattr(pipeline, "_local_runner", lambda batches, cfg, **_: (
+        list(reversed(pipeline.process_batch(b, cfg))) for b in batches))
+    with pytest.raises(RuntimeError, match="c.txt out of order"):
+        pipeline.build(raw, tmp_path / "out2", **kw)
