@@ -44,6 +44,7 @@ from array import array
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from .spill import SortedRuns, _signature
@@ -83,7 +84,10 @@ class Columns:
             ids, vals, codes, limit = self._ids[f], self.values[f], self.cols[f], self._limit[f]
             for r in rows:
                 v = r[f]
-                key = (v.__class__, "nan") if isinstance(v, float) and v != v else (v.__class__, v)
+                # a string is its own key (no other type compares equal to one): no tuple
+                # per distinct doc_id, date, topic …
+                key = v if v.__class__ is str else (
+                    (v.__class__, "nan") if isinstance(v, float) and v != v else (v.__class__, v))
                 c = ids.get(key)
                 if c is None:
                     c = ids[key] = len(vals)
@@ -394,6 +398,23 @@ class AttackMerge:
 # =====================================================================================
 # milestones
 # =====================================================================================
+def rows_by_code(codes: array) -> Iterator[tuple[int, list[int]]]:
+    """The row positions of each code of one :class:`Columns` field, codes in ascending
+    order and positions in row order. Codes are given in order of first appearance, so this
+    is ``{value: [rows]}`` built row by row, in that dict's order — without a list (or an
+    array) per value: one stable sort of the codes."""
+    if not len(codes):
+        return
+    c = np.frombuffer(codes, dtype=codes.typecode)
+    order = np.argsort(c, kind="stable")
+    sorted_codes = c[order]
+    bounds = np.flatnonzero(sorted_codes[1:] != sorted_codes[:-1]) + 1
+    start = 0
+    for end in [*bounds.tolist(), len(order)]:
+        yield int(sorted_codes[start]), order[start:end].tolist()
+        start = end
+
+
 class _Clusters:
     """The per-document clusters of :func:`iraqkit.milestones.doc_clusters`, compact: the
     fields a cluster's linking reads (kind, series, round, dates, topic) are stored once per
@@ -493,19 +514,15 @@ class MilestoneMerge:
             f.extend(ms.records(chunk))
         n = len(f)
         # 2. clusters per document (same as merge_milestones, one document at a time), groups
-        by_doc: dict = {}
         docs = f.column("doc_id")
-        for i in range(n):
-            doc = docs[i]
-            if not pd.isna(doc):
-                by_doc.setdefault(doc, array("i")).append(i)
         starts = f.column("start")
-        clusters = _Clusters(f.values["doc_id"])
-        doc_codes = f.cols["doc_id"]
-        for doc, positions in by_doc.items():
-            for c in ms.doc_clusters(f, starts, {doc: positions}):
-                clusters.add(c, doc_codes[positions[0]])
-        del by_doc
+        doc_values = f.values["doc_id"]
+        clusters = _Clusters(doc_values)
+        for code, positions in rows_by_code(f.cols["doc_id"]):
+            doc = doc_values[code]
+            if not pd.isna(doc):  # rows without a doc_id belong to no milestone
+                for c in ms.doc_clusters(f, starts, {doc: positions}):
+                    clusters.add(c, code)
         f.freeze(keep=("pubkey", "doc_id", "start"))  # all group_rows reads from here on
         grp, rank = array("i", [-1]) * n, array("i", [0]) * n
         pub, start = f.column("pubkey"), starts

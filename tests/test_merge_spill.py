@@ -236,6 +236,32 @@ def test_columns_keep_value_types_apart():
     assert len(c.values["a"]) == 5
 
 
+def test_columns_keep_strings_apart_from_other_types():
+    import numpy as np
+
+    c = merge_stream.Columns(["a"])
+    c.extend([{"a": "1"}, {"a": 1}, {"a": np.str_("1")}, {"a": "1"}, {"a": ("1",)}, {"a": (str, "1")}])
+    assert list(c.cols["a"]) == [0, 1, 2, 0, 3, 4]
+    assert [type(v) for v in c.values["a"]] == [str, int, np.str_, tuple, tuple]
+
+
+def test_rows_by_code_equals_a_dict_of_rows_by_value():
+    import random
+
+    rnd = random.Random(3)
+    for n_values, n in ((1, 5), (7, 200), (300, 5_000), (70_000, 100_000)):
+        values = [f"doc{k}" for k in range(n_values)]
+        c = merge_stream.Columns(["doc"])
+        c.extend({"doc": rnd.choice(values)} for _ in range(n))
+        by_value: dict = {}
+        col = c.column("doc")
+        for i in range(n):
+            by_value.setdefault(col[i], []).append(i)
+        got = [(c.values["doc"][code], rows) for code, rows in merge_stream.rows_by_code(c.cols["doc"])]
+        assert got == list(by_value.items())
+    assert list(merge_stream.rows_by_code(merge_stream.Columns(["doc"]).cols["doc"])) == []
+
+
 def test_columns_widen_their_codes_as_values_come():
     c = merge_stream.Columns(["few", "many"])
     rows = [{"few": i % 3, "many": f"v{i}"} for i in range(70_000)]
