@@ -402,7 +402,9 @@ def rows_by_code(codes: array) -> Iterator[tuple[int, list[int]]]:
     """The row positions of each code of one :class:`Columns` field, codes in ascending
     order and positions in row order. Codes are given in order of first appearance, so this
     is ``{value: [rows]}`` built row by row, in that dict's order — without a list (or an
-    array) per value: one stable sort of the codes."""
+    array) per value: one stable sort of the codes. (Equal values of different types, say
+    ``"a"`` and ``numpy.str_("a")``, have two codes; the doc_ids read back from the runs are
+    all ``str``.)"""
     if not len(codes):
         return
     c = np.frombuffer(codes, dtype=codes.typecode)
