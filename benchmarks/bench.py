@@ -211,7 +211,7 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
             added.unlink()
         res["cache"] = {"cold_seconds": r["seconds"], "warm_seconds": warm["seconds"],
                         "warm_fraction": round(warm["seconds"] / r["seconds"], 4),
-                        "add_one_seconds": plus["seconds"], "warm_maxrss_mb": warm["maxrss_mb"]}
+                        "add_one_seconds": plus["seconds"], "warm_maxrss_mb": warm["maxrss_mb"], **now()}
         run(base + ["--out", str(out)])  # leave the output of the unchanged corpus for the comparison
         print(f"[{size}] cache {res['cache']}", flush=True)
     if "dask" in engines:
@@ -231,6 +231,9 @@ def merge_size(old: dict, new: dict, work: Path) -> dict:
     """One size's entry after a run: the measurements the run made (floor, local, cache, dask) replace
     the old ones, the others are kept (so the engines of the 1 GB corpus can be measured in two runs).
     Dask's tables are compared with the in-process ones whenever both were built by the same code."""
+    for k in ("floor", "local", "cache", "dask"):  # kept from an older run: keep its stamp too
+        if k in old and k not in new and "commit" not in old[k]:
+            old[k] = {**old[k], "commit": old.get("commit", ""), "when": old.get("when", "")}
     merged = {**old, **new}
     lo, dk = merged.get("local"), merged.get("dask")
     if dk is not None:

@@ -21,7 +21,7 @@ def test_a_run_of_one_engine_keeps_the_other(tmp_path):
                  cache={"warm_fraction": 0.2})
     new = _entry(floor={"mb_s": 3.1}, dask={"seconds": 60.0, "tree": "t1", "commit": "b", "when": "w2"})
     m = bench.merge_size(old, new, tmp_path)
-    assert m["local"]["seconds"] == 100.0 and m["cache"] == {"warm_fraction": 0.2}
+    assert m["local"]["seconds"] == 100.0 and m["cache"] == {"warm_fraction": 0.2, "commit": "c", "when": "w"}
     assert m["dask"]["seconds"] == 60.0 and m["floor"]["mb_s"] == 3.1
     assert "identical_to_local" not in m["dask"]  # no output directories to compare
     assert bench._measured(m) == "local: a w1; dask: b w2"
