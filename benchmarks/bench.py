@@ -140,15 +140,15 @@ def code_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def code_tree() -> str:
-    """The git tree id of iraqkit/ (``+dirty`` with uncommitted edits): two runs measured the same
-    code when these are equal, whatever else was committed in between."""
+def code_tree(commit: str) -> str:
+    """The git tree id of iraqkit/ (``+dirty`` when ``commit``, from :func:`code_commit`, is):
+    two runs measured the same code when these are equal, whatever else was committed in between."""
     try:
         tree = subprocess.run(["git", "rev-parse", "HEAD:iraqkit"], cwd=ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return tree + ("+dirty" if code_commit().endswith("+dirty") else "")
+    return tree + ("+dirty" if commit.endswith("+dirty") else "")
 
 
 def ensure_corpus(work: Path, size: int, seed: int) -> tuple[Path, dict]:
@@ -174,7 +174,8 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
                cache_runs: bool = True) -> dict:
     raw, info = ensure_corpus(work, size, seed)
     mb = info["bytes"] / 2 ** 20
-    stamp = {"commit": code_commit(), "tree": code_tree()}
+    commit = code_commit()
+    stamp = {"commit": commit, "tree": code_tree(commit)}
     res: dict = {"size": size, "mb": round(mb, 2), "corpus": info, **stamp,
                  "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
