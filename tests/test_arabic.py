@@ -116,6 +116,28 @@ def test_property_is_arabic_text_equals_the_per_letter_definition(text, share):
     assert is_arabic_text(text, share) == expected
 
 
+def test_arabic_letter_runs_are_exactly_the_arabic_letters_that_are_letters():
+    # is_arabic_text counts runs of _ARABIC_ALPHA_RUN_RE instead of testing every character:
+    # over every code point, a character is in that class iff it matches ARABIC_LETTER_RE and
+    # is a letter (str.isalpha), the per-letter definition above
+    from iraqkit.arabic import _ARABIC_ALPHA_RUN_RE, ARABIC_LETTER_RE
+
+    differ = [cp for cp in range(0x110000)
+              if bool(_ARABIC_ALPHA_RUN_RE.fullmatch(chr(cp)))
+              != (bool(ARABIC_LETTER_RE.fullmatch(chr(cp))) and chr(cp).isalpha())]
+    assert differ == []
+    assert not _ARABIC_ALPHA_RUN_RE.fullmatch("\ufd3e")  # ornate parenthesis: in the range, no letter
+    assert [m.group() for m in _ARABIC_ALPHA_RUN_RE.finditer("قال: ﻻ ﷲ (x)")] == ["قال", "ﻻ", "ﷲ"]
+
+
+def test_is_arabic_text_on_a_long_line_counts_every_letter():
+    # 2 million letters on one line (the synthetic corpus's enormous single line): the share is
+    # exact at the boundary, without a string per letter
+    text = "سلام " * 300_000 + "peace " * 240_000  # 1.2 M Arabic letters, 1.2 M Latin ones
+    assert is_arabic_text(text, 0.5)
+    assert not is_arabic_text(text + "x", 0.5)
+
+
 def test_matching_view_drops_quotes_and_keeps_offsets():
     from iraqkit.actors import matching_view
 
