@@ -54,8 +54,12 @@ SIG = "__sig"   # the frame's dtype group, in order of first appearance (PartAcc
 GRP = "__g"     # group number
 RANK = "__r"    # rank inside the group
 SEQ = "__seq"   # output tie-break
-#: rows per run when re-sorting (bounded memory, few runs)
-BATCH_ROWS = 20_000
+#: rows per run when re-sorting (bounded memory, few runs). The re-sort holds a run's rows
+#: about three times (the buffered pieces, their concatenation, the sorted copy): with
+#: 20,000 whole attack or milestone rows (evidence sentences included) that was the attack
+#: merge's peak at 1 GB (+44 MB over the linking); at 1 GB the tables take two merge passes
+#: of :data:`iraqkit.spill.FAN_IN` runs either way
+BATCH_ROWS = 5_000
 #: merged rows kept as dicts before they are packed into a frame
 DICT_ROWS = 2_000
 
