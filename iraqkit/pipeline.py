@@ -594,10 +594,10 @@ def trim_heap() -> bool:
 
     Called after every batch (in the driver and in each Dask worker) and before each
     cross-document merge. Freed memory otherwise stays resident: at 100 MB the build's RSS
-    fell by 12 MB after the batches and by 15–30 MB after each merge when trimmed. (A Dask
-    worker runs its tasks in a thread of its own, another malloc arena; untrimmed, each
-    worker grew from about 280 to 530 MB over a 1 GB build.) It costs a few milliseconds a
-    call and changes no result."""
+    fell by 12 MB after the batches and by 15–30 MB after each merge when trimmed; a Dask
+    worker (its tasks run in a thread of its own, another malloc arena) grew by 115 instead
+    of 133 MB over 40 batches of that corpus (most of its growth is elsewhere, see
+    ``benchmarks/notes.md``). It costs a few milliseconds a call and changes no result."""
     global _MALLOC_TRIM
     if _MALLOC_TRIM is None:
         _MALLOC_TRIM = False
