@@ -394,6 +394,9 @@ def write_md(results: dict) -> None:
         if r.get("dask") and lo:
             sp = lo["seconds"] / r["dask"]["seconds"]
             note = "" if r["size"] >= 2 ** 30 else " (target is for 1 GB; this size only indicative)"
+            if lo.get("tree") != r["dask"].get("tree"):
+                note += (f" (the engines ran different code: in-process {lo.get('commit', '?')}, "
+                         f"dask {r['dask'].get('commit', '?')})")
             L.append(f"| dask 2 workers ≥ {TARGETS['dask_speedup']}× in-process ({_fmt_size(r['size'])}){note} | "
                      f"{sp:.2f}× | {'yes' if sp >= TARGETS['dask_speedup'] else 'no'} |")
     if not any(r.get("dask") and r.get("local") and r["size"] >= 2 ** 30 for r in sizes):

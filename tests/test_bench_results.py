@@ -68,3 +68,21 @@ def test_the_report_ratio_is_of_medians_over_interleaved_rounds(monkeypatch, tmp
     md = (tmp_path / "B.md").read_text(encoding="utf-8")
     assert "Medians of 3 interleaved rounds (report: 15, 14, 30 s; trivial by the same runner: 7, 9, 7.5 s)" in md
     assert "| make report within 2× trivial notebooks (same runner) | 2.0× | yes |" in md
+
+
+def test_the_dask_target_row_says_when_the_engines_ran_different_code(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "OUT_MD", tmp_path / "B.md")
+
+    def size(dask_tree):
+        return {"size": 2 ** 30, "mb": 1024.0, "corpus": {"files": 3}, "floor": {"mb_s": 4.0},
+                "local": {"seconds": 460.0, "mb_s": 2.2, "mb_s_core": 2.2, "maxrss_mb": 300.0, "tree": "t1",
+                          "commit": "new"},
+                "dask": {"seconds": 400.0, "tree": dask_tree, "commit": "old"}}
+
+    bench.write_md({"sizes": {"1": size("t0")}})
+    row = [line for line in (tmp_path / "B.md").read_text(encoding="utf-8").splitlines()
+           if line.startswith("| dask 2 workers")]
+    assert row == ["| dask 2 workers ≥ 1.6× in-process (1 GB) (the engines ran different code: "
+                   "in-process new, dask old) | 1.15× | no |"]
+    bench.write_md({"sizes": {"1": size("t1")}})
+    assert "| dask 2 workers ≥ 1.6× in-process (1 GB) | 1.15× | no |" in (tmp_path / "B.md").read_text(encoding="utf-8")
