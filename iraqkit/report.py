@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
 from . import __version__
-from .arabic import ARABIC_LETTER_RE
+from .arabic import arabic_letter_share
 from .paths import FIGURES, ROOT
 
 BLOCK_TAGS = ["p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "caption", "dd", "dt"]
@@ -35,10 +35,8 @@ CITATION = ("iraqkit developers ({year}). iraqkit: Arabic news on the US militar
 
 
 def arabic_share(text: str) -> float:
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if ARABIC_LETTER_RE.match(c)) / len(letters)
+    """The share of ``text``'s letters that are Arabic (0 without letters)."""
+    return arabic_letter_share(text) or 0.0
 
 
 def mark_direction(soup: BeautifulSoup) -> int:
