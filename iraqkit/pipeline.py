@@ -492,14 +492,15 @@ def process_batch(files: list[str], cfg: BatchConfig) -> list[dict]:
         res["n_bytes"] = len(data)
         out.append(res)
     release_text_caches()
-    trim_heap()
     return out
 
 
 def process_batch_packed(files: list[str], cfg: BatchConfig) -> tuple:
     """:func:`process_batch` for another process (a Dask worker): the results with their
     per-document frames packed for the trip (:func:`pack_batch`)."""
-    return pack_batch(process_batch(files, cfg))
+    packed = pack_batch(process_batch(files, cfg))
+    trim_heap()  # what the batch's work freed in this worker
+    return packed
 
 
 def pack_batch(results: list[dict]) -> tuple:
@@ -1009,6 +1010,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                     extras[s].add(p, batch_rows)
             n_done += len(results)
             del to_spill, results
+            trim_heap()  # what this batch freed (its results are spilled or written)
             if bar is not None:
                 bar.update(nbytes)
                 bar.set_postfix(files=f"{n_done}/{n_files}", cached=n_cached, refresh=False)
