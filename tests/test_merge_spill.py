@@ -171,6 +171,94 @@ def test_events_sharing_a_victim_far_apart_in_time(tmp_path, synth_parts, tiny):
     assert len(merged) == 1 and merged["n_sources"].iloc[0] == 3
 
 
+def _milestone_linking(monkeypatch) -> list[tuple[str, bool]]:
+    """Which ways MilestoneMerge clustered the mentions, and whether each gave a result."""
+    used = []
+    for name in ("_doc_clusters_streamed", "_doc_clusters_columns"):
+        orig = getattr(merge_stream.MilestoneMerge, name)
+
+        def spy(self, ms, _orig=orig, _name=name):
+            r = _orig(self, ms)
+            used.append((_name, r is not None))
+            return r
+        monkeypatch.setattr(merge_stream.MilestoneMerge, name, spy)
+    return used
+
+
+def _mention_items(parts: dict) -> list[tuple[str, pd.DataFrame]]:
+    return [it for b in parts["milestone_mentions"] for it in b if len(it[1])]
+
+
+def test_milestones_are_clustered_document_by_document(tmp_path, synth_parts, tiny, monkeypatch):
+    """The synthetic corpus's mentions come back one document after another: the merge
+    clusters each document as it is read, without the fields of every mention."""
+    used = _milestone_linking(monkeypatch)
+    t = _check("milestones", synth_parts, tmp_path)
+    assert used == [("_doc_clusters_streamed", True)]
+    assert (t["milestones"]["n_sources"] > 1).any()
+
+
+def test_the_streamed_key_orders_rows_as_pubkey_doc_start(tmp_path, synth_parts, tiny):
+    """``group_rows`` sorts a milestone's rows by (pubkey, doc_id, start); the streamed
+    clustering keeps per row only the number of its run of equal keys. Both keys order any
+    two rows alike, ties included (two mentions at one start: the sort keeps them in the
+    order it was given them, so a row number would not do)."""
+    from iraqkit import milestones as ms
+    items = _mention_items(synth_parts)
+    d, df = items[0]
+    twin = df.iloc[[0]].assign(trigger_start=df["trigger_start"].iloc[0] + 1, kind="deadline")
+    parts = [items[1:], [(d, pd.concat([df, twin], ignore_index=True))]]
+    m = merge_stream.MilestoneMerge(tmp_path / "m")
+    for b in parts:
+        m.add("milestone_mentions", b)
+    (c1, k1, n1), (c2, k2, n2) = m._doc_clusters_streamed(ms), m._doc_clusters_columns(ms)
+    assert n1 == n2 == sum(len(x) for b in parts for _d, x in b)
+    assert len(c1) == len(c2) and all(list(c1[i]["rows"]) == list(c2[i]["rows"]) for i in range(len(c1)))
+    rows = [j for i in range(len(c1)) for j in c1[i]["rows"]]
+    ties = 0
+    for a, b in zip(sorted(rows), sorted(rows)[1:]):
+        assert (k1(a) < k1(b), k1(a) == k1(b)) == (k2(a) < k2(b), k2(a) == k2(b))
+        ties += k2(a) == k2(b)
+    assert ties >= 1
+    m.mentions.cleanup()
+
+
+def test_a_doc_id_under_two_publication_dates(tmp_path, synth_parts, tiny, monkeypatch):
+    """Two articles' mentions under one doc_id, published on different dates, are not one
+    run in the merge's order: the streamed clustering gives way to the one that finds each
+    document's rows wherever they are, and the tables equal the whole-table merge's."""
+    items = _mention_items(synth_parts)
+    pubs = {d: df["published"].iloc[0] for d, df in items}
+    a = items[0][0]
+    b = next(d for d, _df in reversed(items) if pubs[d] and pubs[d] != pubs[a] and d != a)
+    renamed = [(a if d == b else d, df.assign(doc_id=a) if d == b else df) for d, df in items]
+    parts = dict(synth_parts)
+    parts["milestone_mentions"] = [renamed[i:i + 7] for i in range(0, len(renamed), 7)]
+    used = _milestone_linking(monkeypatch)
+    t = _check("milestones", parts, tmp_path)
+    assert used == [("_doc_clusters_streamed", False), ("_doc_clusters_columns", True)]
+    assert b not in set(t["milestone_sources"]["doc_id"]) and a in set(t["milestone_sources"]["doc_id"])
+
+
+def test_mentions_without_a_doc_id(tmp_path, synth_parts, tiny, monkeypatch):
+    """Rows without a doc_id belong to no milestone; they sort after the documents of their
+    publication date, and the documents around them are still read one after another."""
+    items = _mention_items(synth_parts)
+    d, df = next((d, df) for d, df in items if len(df) >= 4)
+    holed = df.copy()
+    holed["doc_id"] = holed["doc_id"].astype(object)
+    holed.iloc[1::2, holed.columns.get_loc("doc_id")] = None
+    parts = dict(synth_parts)
+    parts["milestone_mentions"] = [[(x, holed if x == d else y) for x, y in b]
+                                   for b in synth_parts["milestone_mentions"]]
+    used = _milestone_linking(monkeypatch)
+    t = _check("milestones", parts, tmp_path)
+    assert used == [("_doc_clusters_streamed", True)]
+    src = t["milestone_sources"]
+    assert (src["doc_id"] == d).sum() == len(df[::2])   # every mention with a doc_id, none without
+    assert (src["doc_id"] == "").sum() == 0
+
+
 def test_empty_parts(tmp_path, real_parts, tiny):
     # no frame at all
     _check("attacks", {}, tmp_path / "a")
