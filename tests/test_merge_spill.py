@@ -201,8 +201,8 @@ def test_milestones_are_clustered_document_by_document(tmp_path, synth_parts, ti
 def test_the_streamed_key_orders_rows_as_pubkey_doc_start(tmp_path, synth_parts, tiny):
     """``group_rows`` sorts a milestone's rows by (pubkey, doc_id, start); the streamed
     clustering keeps per row only the number of its run of equal keys. Both keys order any
-    two rows alike, ties included (two mentions at one start: the sort keeps them in the
-    order it was given them, so a row number would not do)."""
+    two rows alike, ties included (two mentions at one start: the stable sort keeps them in
+    the order it is given them, a set's order, so the row number would not do)."""
     from iraqkit import milestones as ms
     items = _mention_items(synth_parts)
     d, df = items[0]
