@@ -6,6 +6,12 @@ started for the build and closed after it; with ``scheduler`` (``tcp://host:8786
 tasks go to that running cluster — its workers must have the same iraqkit installed and,
 when a cache is used, see the cache directory at the same path (else pass ``--no-cache``).
 
+The engine's own ``LocalCluster`` runs its workers without distributed's statistical
+profiler (``distributed.worker.profile.enabled: false``): it samples each worker's stack
+every 10 ms and keeps the call trees of its last 1,000 one-second cycles, and a worker's
+memory grew with them, batch after batch. A cluster given by ``scheduler`` keeps its own
+configuration; set that key on its workers for the same effect.
+
 Results come back in batch order (the driver needs file order for duplicates and for the
 CSV row order); at most ``window`` tasks are in flight so memory stays bounded.
 """
@@ -18,6 +24,10 @@ from typing import Iterator
 from .pipeline import BatchConfig, process_batch_packed, unpack_batch
 
 
+#: Dask configuration of the workers of the engine's own cluster (see the module docstring)
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 def _client(scheduler: str | None, workers: int | None):
     try:
         from dask.distributed import Client, LocalCluster
@@ -26,9 +36,12 @@ def _client(scheduler: str | None, workers: int | None):
                          "pyarrow (see constraints.txt for the pinned versions)") from e
     if scheduler:
         return Client(scheduler), None
+    import dask
+
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=40)
+    with dask.config.set(LOCAL_WORKER_CONFIG):  # the nannies hand this to their workers
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=40)
     return Client(cluster), cluster
 
 

@@ -63,6 +63,29 @@ def cluster():
         yield c
 
 
+def test_the_engines_own_workers_run_without_the_profiler():
+    """distributed's statistical profiler keeps the call trees of its last 1,000 cycles in
+    each worker (the workers' memory grew with them): the engine's own cluster turns it off
+    in its worker processes, and leaves the driver's configuration as it was."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("dask.distributed")
+    from iraqkit import engine_dask
+
+    before = dask.config.get("distributed.worker.profile.enabled")
+    client, cluster = engine_dask._client(None, 1)
+    try:
+        got = client.run(lambda dask_worker: (dask.config.get("distributed.worker.profile.enabled"),
+                                              sorted(dask_worker.periodic_callbacks)))
+        (enabled, callbacks), = got.values()
+        assert enabled is False
+        assert "heartbeat" in callbacks  # the worker's other periodic callbacks are listed
+        assert "profile" not in callbacks and "profile-cycle" not in callbacks
+    finally:
+        client.close()
+        cluster.close()
+    assert dask.config.get("distributed.worker.profile.enabled") == before
+
+
 def test_local_engine_equals_reference_on_the_real_corpus(tmp_path, refs):
     tables = pipeline.build(RAW, tmp_path, log=lambda *a: None)
     _same_csvs(refs["real"], tmp_path)
