@@ -474,6 +474,14 @@ class _ClusterView:
         return st.fields[st.cls[i]][self._FIELDS[key]]
 
 
+def _ordered(a, b) -> bool:
+    """``a < b``; False where Python does not order the values."""
+    try:
+        return a < b
+    except TypeError:
+        return False
+
+
 def _pubkey(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(pubkey=df["published"].fillna("").astype(str))
 
@@ -599,9 +607,9 @@ class MilestoneMerge:
         doc_values: list = []
         seen: set = set()
         clusters = _Clusters(doc_values)
-        tie = array("i")
-        t, prev, last = -1, None, None   # the last key, the last key of a row with a doc_id
-        cur, doc, recs = None, None, {}
+        tie = array("i")                  # per row: the number of its key
+        t, last = -1, None                # the last key and its number
+        cur, doc, recs = None, None, {}   # the document being read (as Columns codes it), its rows
 
         def close():
             code = len(doc_values)
@@ -610,37 +618,28 @@ class MilestoneMerge:
             for c in ms.doc_clusters(recs, starts, {doc: list(recs)}):
                 clusters.add(c, code)
 
-        n = 0
-        for chunk in self._mention_chunks(ms):
-            for rec in ms.records(chunk[fields]):
-                d = rec["doc_id"]
-                has_doc = not pd.isna(d)   # rows without a doc_id belong to no milestone
+        rows = (r for chunk in self._mention_chunks(ms) for r in ms.records(chunk[fields]))
+        for n, rec in enumerate(rows):
+            d = rec["doc_id"]
+            if not pd.isna(d):  # rows without a doc_id belong to no milestone: no group sorts them
                 key = (rec["pubkey"], d, rec["start"])
-                if key != prev:
-                    t += 1
-                    prev = key
-                tie.append(t)
-                if has_doc:
-                    if last is not None and key != last:
-                        try:
-                            if not last < key:
-                                return None
-                        except TypeError:  # values Python does not order
-                            return None
-                    last = key
-                    k = d if d.__class__ is str else (d.__class__, d)  # a document as Columns codes it
-                    if k != cur:
+                if key != last:
+                    if last is not None and not _ordered(last, key):
+                        return None
+                    k = d if d.__class__ is str else (d.__class__, d)
+                    if k != cur:              # the next document
                         if recs:
                             close()
-                        if k in seen:      # the document comes back: not one after another
+                        if k in seen:         # it came before: not one after another
                             return None
                         seen.add(k)
                         cur, doc, recs = k, d, {}
-                    recs[n] = rec
-                n += 1
+                    t, last = t + 1, key
+                recs[n] = rec
+            tie.append(t)
         if recs:
             close()
-        return clusters, tie.__getitem__, n
+        return clusters, tie.__getitem__, len(tie)
 
     def _doc_clusters_columns(self, ms):
         """:meth:`_doc_clusters_streamed` in any order: the clustering fields of every

@@ -597,8 +597,9 @@ def trim_heap() -> bool:
     cross-document merge. Freed memory otherwise stays resident: at 100 MB the build's RSS
     fell by 12 MB after the batches and by 15–30 MB after each merge when trimmed; a Dask
     worker (its tasks run in a thread of its own, another malloc arena) grew by 115 instead
-    of 133 MB over 40 batches of that corpus (most of its growth is elsewhere, see
-    ``benchmarks/notes.md``). It costs a few milliseconds a call and changes no result."""
+    of 133 MB over 40 batches of that corpus (most of its growth was distributed's
+    statistical profiler, now off in the engine's own workers: :mod:`iraqkit.engine_dask`).
+    It costs a few milliseconds a call and changes no result."""
     global _MALLOC_TRIM
     if _MALLOC_TRIM is None:
         _MALLOC_TRIM = False
