@@ -14,12 +14,21 @@ configuration; set that key on its workers for the same effect.
 
 Results come back in batch order (the driver needs file order for duplicates and for the
 CSV row order); at most ``window`` tasks are in flight so memory stays bounded.
+
+A build holds one :class:`Session` for its batches and its cross-document merges. When
+every worker sees the driver's spill directory (always for the engine's own cluster; for
+``scheduler`` when the workers share that filesystem, which :meth:`Session.shares` checks
+with a probe file), the merges of the streamed stages (actors, attacks, milestones) run as
+tasks on the workers, side by side, instead of one after the other in the driver. They
+write the same files either way.
 """
 from __future__ import annotations
 
 import os
+import secrets
 from collections import deque
-from typing import Iterator
+from pathlib import Path
+from typing import Callable, Iterator
 
 from .pipeline import BatchConfig, process_batch_packed, unpack_batch
 
@@ -79,3 +88,49 @@ def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | Non
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _read_probe(path: str) -> str | None:
+    """The text of the probe file at ``path`` as this worker sees it (None if absent)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+class Session:
+    """The Dask client of one build (the engine's own ``LocalCluster`` unless ``scheduler``
+    or ``client`` is given), closed by :meth:`close`."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, client=None):
+        self.own = client is None
+        self.client, self.cluster = _client(scheduler, workers) if self.own else (client, None)
+        self.workers = workers
+
+    def run_batches(self, batches, cfg: BatchConfig, **kw) -> Iterator[list[dict]]:
+        kw.pop("client", None)
+        kw.setdefault("workers", self.workers)
+        return run_batches(batches, cfg, client=self.client, **kw)
+
+    def shares(self, directory: Path) -> bool:
+        """Whether every worker reads a probe file written in ``directory`` by the driver."""
+        token = secrets.token_hex(16)
+        probe = Path(directory) / f".probe-{token}"
+        try:
+            probe.write_text(token, encoding="utf-8")
+            seen = self.client.run(_read_probe, str(probe))
+        except Exception:  # a worker that cannot answer counts as not sharing
+            return False
+        finally:
+            probe.unlink(missing_ok=True)
+        return bool(seen) and all(v == token for v in seen.values())
+
+    def submit(self, fn: Callable, *args):
+        """``fn(*args)`` as a task on the cluster: a future (``.result()``, ``.cancel()``)."""
+        return self.client.submit(fn, *args, pure=False)
+
+    def close(self) -> None:
+        if self.own:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()

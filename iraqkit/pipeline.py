@@ -823,14 +823,19 @@ def _store_merged_files(counts: dict[str, int], directory: Path, out: Path, parq
     return {"__files__": dict(counts), "__parquet__": parquet_dir is not None}
 
 
+def _restorable(entry, directory: Path | None, parquet_dir: Path | None) -> bool:
+    """Whether the merged cache holds a spilled stage's tables (see :func:`_restore_merged_files`)."""
+    if directory is None or not _is_files_entry(entry) or (parquet_dir is not None and not entry["__parquet__"]):
+        return False
+    return all((directory / f"{k}.csv").exists() for k in entry["__files__"])
+
+
 def _restore_merged_files(entry, directory: Path | None, out: Path, parquet_dir: Path | None) -> dict | None:
     """A spilled stage's tables from the merged cache, or None when it does not hold them
     (then they are written from the runs)."""
-    if directory is None or not _is_files_entry(entry) or (parquet_dir is not None and not entry["__parquet__"]):
+    if not _restorable(entry, directory, parquet_dir):
         return None
     counts = entry["__files__"]
-    if not all((directory / f"{k}.csv").exists() for k in counts):
-        return None
     for k in counts:
         tmp = out / f".{k}.csv.tmp"
         shutil.copyfile(directory / f"{k}.csv", tmp)
@@ -871,7 +876,38 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
         raise ValueError(f"unknown stage(s) {unknown}; known: {list(STAGES)}")
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {list(ENGINES)}")
-    raw, out = Path(raw), Path(out)
+    session = None
+    if engine == "dask":
+        from . import engine_dask
+
+        session = engine_dask.Session(scheduler, workers)
+    try:
+        return _build(Path(raw), Path(out), stages, verify, progress, log, session=session, cache=cache,
+                      clear=clear, batch_mb=batch_mb, batch_files=batch_files, parquet=parquet,
+                      return_tables=return_tables, timings=timings, t_start=t_start)
+    finally:
+        if session is not None:
+            session.close()
+
+
+def _write_merged(stream, runs: dict | None, extra, out: Path, parquet_dir: Path | None) -> dict[str, int]:
+    """Write one streamed stage's cross-document tables (a :mod:`iraqkit.merge_stream`
+    merge, or its sorted runs and extra tables); its row counts."""
+    if stream is not None:
+        return stream.write(out, parquet_dir)
+    return _write_spilled(runs, extra, out, parquet_dir)
+
+
+def _merge_task(stream, runs: dict | None, extra, out: Path, parquet_dir: Path | None) -> dict[str, int]:
+    """:func:`_write_merged` as a Dask task, on a worker that sees the spill directory."""
+    trim_heap()  # what this worker's batches freed
+    return _write_merged(stream, runs, extra, out, parquet_dir)
+
+
+def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool | None, log, *,
+           session, cache, clear: bool, batch_mb: float, batch_files: int, parquet: bool | None,
+           return_tables: bool, timings: dict | None, t_start: float) -> dict[str, pd.DataFrame]:
+    engine = "local" if session is None else "dask"
     batches = plan_batches(raw, batch_mb, batch_files)
     n_files, total_bytes = batches.n_files, batches.total_bytes
     if verify:
@@ -897,12 +933,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     parquet_dir = out / "parquet" if parquet else None
     keep_full = return_tables or bool(whole)
 
-    if engine == "dask":
-        from . import engine_dask
-
-        runner = engine_dask.run_batches
-    else:
-        runner = _local_runner
+    runner = _local_runner if session is None else session.run_batches
 
     writers = {n: TableWriter(out, n, parquet_dir) for n in INGEST_TABLES}
     adapters = {s: stage_adapter(s) for s in streamed}
@@ -943,7 +974,7 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     bar = _progress(total_bytes, n_files, progress)
     t_batches = time.perf_counter()
     try:
-        for results in runner(batches, cfg, scheduler=scheduler, workers=workers, log=log):
+        for results in runner(batches, cfg, log=log):
             docs, sents, rems, quar = [], [], [], []
             to_spill: dict[tuple[str, str], list] = {}
             nbytes = 0
@@ -1059,24 +1090,42 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     # later merges of the built-in stages do not read earlier tables: without return_tables,
     # each stage's tables are dropped once written
     keep_tables = keep_full or any(s not in STAGE_ADAPTERS for s in streamed)
+    # on Dask, when the workers see the spill directory, the streamed stages' merges run side
+    # by side: every one but the last as a task on the workers, the last here meanwhile
+    # (they write the same files as one after the other in the driver)
+    jobs: dict[str, object] = {}  # stage -> future of its counts
+    ready: dict[str, dict] = {}  # stage -> counts, written ahead of the loop below
+    merged_on = "driver"
     try:
+        todo = [n for n in stages if (n in spilled or n in streams) and not _restorable(
+            merged_cached.get(n) if merged_cached is not None else None, merged_files, parquet_dir)]
+        if session is not None and len(todo) > 1 and session.shares(spill_dir):
+            merged_on = "workers"
+            for name in todo[:-1]:
+                jobs[name] = session.submit(_merge_task, streams.pop(name, None), spilled.pop(name, None),
+                                            extras.get(name), out, parquet_dir)
+            last = todo[-1]
+            trim_heap()  # what the batches freed
+            ready[last] = _write_merged(streams.pop(last, None), spilled.pop(last, None), extras.get(last),
+                                        out, parquet_dir)
         for name in stages:
             if name == "ingest":
                 continue
             trim_heap()  # what the batches and the previous merge freed
-            if name in spilled or name in streams:
-                entry = merged_cached.get(name) if merged_cached is not None else None
-                counts = _restore_merged_files(entry, merged_files, out, parquet_dir)
-                if counts is not None:
-                    merged_new[name] = entry
+            if name in jobs or name in ready or name in spilled or name in streams:
+                if name in jobs or name in ready:
+                    counts = jobs.pop(name).result() if name in jobs else ready.pop(name)
                 else:
-                    if name in streams:
-                        counts = streams.pop(name).write(out, parquet_dir)
+                    entry = merged_cached.get(name) if merged_cached is not None else None
+                    counts = _restore_merged_files(entry, merged_files, out, parquet_dir)
+                    if counts is not None:
+                        merged_new[name] = entry
                     else:
-                        counts = _write_spilled(spilled[name], extras[name], out, parquet_dir)
-                    if corpus_key is not None:
-                        merged_new[name] = _store_merged_files(counts, merged_files, out, parquet_dir)
-                        recomputed = True
+                        counts = _write_merged(streams.pop(name, None), spilled.get(name), extras.get(name),
+                                               out, parquet_dir)
+                if name not in merged_new and corpus_key is not None:  # written by this build
+                    merged_new[name] = _store_merged_files(counts, merged_files, out, parquet_dir)
+                    recomputed = True
                 log(f"{name}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
                 continue
             cached = merged_cached.get(name) if merged_cached is not None and name in accs else None
@@ -1101,6 +1150,8 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
                     shutil.rmtree(parquet_dir / k, ignore_errors=True)
                     write_parquet(v, parquet_dir / k / "part-00000.parquet")
     finally:
+        for job in jobs.values():  # a merge failed: the others are not waited for
+            job.cancel()
         shutil.rmtree(spill_dir, ignore_errors=True)
     if corpus_key is not None and recomputed:
         Cache(Path(cache_dir), version).put("merged-" + corpus_key, merged_new)
@@ -1108,6 +1159,6 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     if timings is not None:
         timings.update({"setup": t_batches - t_start, "batches": t_merge - t_batches,
                         "merge": t_end - t_merge, "total": t_end - t_start,
-                        "merge_cached": merged_cached is not None and not recomputed,
+                        "merge_cached": merged_cached is not None and not recomputed, "merged_on": merged_on,
                         "files": n_files, "cached": n_cached, "batches_n": len(batches)})
     return tables if return_tables else {}

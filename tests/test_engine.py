@@ -168,6 +168,67 @@ def test_dask_engine_equals_in_process_engine(tmp_path, cluster, synth, refs):
             assert len(pd.read_parquet(out / "parquet" / t)) == len(tables[t])
 
 
+def test_dask_merges_run_side_by_side_on_the_workers_and_write_the_same_bytes(tmp_path, cluster, synth, refs):
+    """Without return_tables the streamed stages' merges run as tasks on the workers (they
+    see the driver's spill directory here) while the driver writes the last one; the tables
+    are the reference's bytes, and the merged cache they fill gives the same bytes back."""
+    pytest.importorskip("pyarrow")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    logs, timings = [], {}
+    pipeline.build(synth[0], out, verify=False, engine="dask", scheduler=cluster.scheduler_address,
+                   batch_mb=0.05, return_tables=False, cache=cache, log=logs.append, timings=timings)
+    assert timings["merged_on"] == "workers"
+    _same_csvs(refs["synth"], out)
+    assert [line.split(":")[0] for line in logs[1:]] == ["actors", "attacks", "milestones"]
+    assert not (out / ".spill").exists()
+    assert len(pd.read_parquet(out / "parquet" / "milestones")) == len(pd.read_csv(out / "milestones.csv"))
+    again = {}
+    shutil.rmtree(out)
+    pipeline.build(synth[0], out, verify=False, engine="dask", scheduler=cluster.scheduler_address,
+                   batch_mb=0.05, return_tables=False, cache=cache, log=lambda *a: None, timings=again)
+    assert again["merge_cached"] and again["merged_on"] == "driver"  # nothing left to merge
+    _same_csvs(refs["synth"], out)
+
+
+def test_dask_merges_stay_in_the_driver_when_the_workers_do_not_see_its_files(tmp_path, cluster, synth, refs,
+                                                                               monkeypatch):
+    from iraqkit import engine_dask
+
+    client = _client_of(cluster)
+    try:
+        assert engine_dask.Session(client=client).shares(tmp_path)  # the probe file is read back
+        assert not list(tmp_path.iterdir())  # and removed
+    finally:
+        client.close()
+    monkeypatch.setattr(engine_dask.Session, "shares", lambda self, directory: False)
+    timings = {}
+    pipeline.build(synth[0], tmp_path / "out", verify=False, engine="dask", scheduler=cluster.scheduler_address,
+                   batch_mb=0.05, return_tables=False, log=lambda *a: None, timings=timings)
+    assert timings["merged_on"] == "driver"
+    _same_csvs(refs["synth"], tmp_path / "out")
+
+
+def test_a_worker_that_does_not_see_the_probe_file_is_reported(tmp_path, cluster):
+    """:meth:`Session.shares` asks every worker for the probe file's text: a directory the
+    workers see gives the driver's token back, a file they do not find gives None."""
+    from iraqkit import engine_dask
+
+    client = _client_of(cluster)
+    try:
+        (tmp_path / "probe").write_text("token-1", encoding="utf-8")
+        assert set(client.run(engine_dask._read_probe, str(tmp_path / "probe")).values()) == {"token-1"}
+        assert set(client.run(engine_dask._read_probe, str(tmp_path / "absent")).values()) == {None}
+        assert len(client.run(engine_dask._read_probe, str(tmp_path / "probe"))) == 2
+    finally:
+        client.close()
+
+
+def _client_of(cluster):
+    from dask.distributed import Client
+
+    return Client(cluster.scheduler_address)
+
+
 def test_dask_is_not_imported_by_the_local_engine(tmp_path):
     import subprocess
 
