@@ -56,8 +56,8 @@ def _client(scheduler: str | None, workers: int | None):
 
 def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | None = None,
                 workers: int | None = None, window: int | None = None, log=print, client=None,
-                **_) -> Iterator[list[dict]]:
-    """Yield the result of every batch, in batch order."""
+                bulk=(), **_) -> Iterator[list[dict]]:
+    """Yield the result of every batch, in batch order (``bulk``: see :func:`unpack_batch`)."""
     own = client is None
     cluster = None
     if own:
@@ -82,7 +82,7 @@ def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | Non
                 i, b = nxt
                 pending.append(client.submit(process_batch_packed, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
                                              pure=False))
-            yield unpack_batch(res)
+            yield unpack_batch(res, bulk)
     finally:
         if own:
             client.close()

@@ -49,7 +49,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from .spill import SortedRuns, _signature
+from .spill import PackedRows, SortedRuns, _signature
 
 DOC = "__doc"   # the doc_id the frame was extracted for (PartAccumulator order)
 SIG = "__sig"   # the frame's dtype group, in order of first appearance (PartAccumulator order)
@@ -178,11 +178,19 @@ class _PartRuns:
         self.runs: SortedRuns | None = None
 
     def add(self, items: list[tuple[str, pd.DataFrame]]) -> None:
+        """Add one batch's per-document frames (or :class:`iraqkit.spill.PackedRows`)."""
         batch = []
+        packed_cols: dict[int, list[str]] = {}  # columns of each packed frame, read once
         for doc_id, df in items:
             if not self.keep_empty and len(df) == 0:
                 continue
-            cols = [str(c) for c in df.columns]
+            if isinstance(df, PackedRows):
+                cols = packed_cols.get(id(df.frame))
+                if cols is None:
+                    cols = packed_cols[id(df.frame)] = [str(c) for c in df.columns]
+                sig = df.sig
+            else:
+                cols, sig = [str(c) for c in df.columns], None
             if self.columns is None:
                 self.columns = cols
                 extra = [k for k in self.keys if k not in cols and k != DOC]
@@ -190,7 +198,7 @@ class _PartRuns:
                                        keep_empty=self.keep_empty, tie_keys=[SIG])
             elif cols != self.columns:
                 raise ValueError(f"{self.name}: per-document frames with other columns ({cols})")
-            sig = _signature(df)
+            sig = sig or _signature(df)
             code = self.sigs.setdefault(sig, len(self.sigs))
             batch.append((doc_id, df, {DOC: doc_id, SIG: code}, sig))
         if batch:

@@ -539,8 +539,14 @@ def pack_batch(results: list[dict]) -> tuple:
     return results, index, frames
 
 
-def unpack_batch(packed: tuple) -> list[dict]:
-    """The results :func:`pack_batch` packed, with their per-document frames back."""
+def unpack_batch(packed: tuple, bulk: Iterable[tuple[str, str]] = ()) -> list[dict]:
+    """The results :func:`pack_batch` packed, with their per-document frames back. The
+    frames of the (stage, part) pairs in ``bulk`` stay rows of their packed frame
+    (:class:`iraqkit.spill.PackedRows`): for the parts that go to sorted runs, which take a
+    batch's rows at once (:meth:`iraqkit.spill.SortedRuns.add_batch`)."""
+    from .spill import PackedRows
+
+    bulk = set(bulk)
     results, index, frames = packed
     starts = {}
     for key, (_df, lens) in frames.items():
@@ -558,13 +564,17 @@ def unpack_batch(packed: tuple) -> list[dict]:
             stages[s] = {}
             for p, refs in parts.items():
                 items = []
+                lazy = (s, p) in bulk
                 for doc_id, key, k in refs:
                     if k is None:  # not packed
                         items.append((doc_id, key))
                         continue
                     df, lens = frames[key]
                     a = starts[key][k]
-                    items.append((doc_id, df.iloc[a:a + lens[k]].reset_index(drop=True)))
+                    if lazy:
+                        items.append((doc_id, PackedRows(df, a, lens[k], key[2])))
+                    else:
+                        items.append((doc_id, df.iloc[a:a + lens[k]].reset_index(drop=True)))
                 stages[s][p] = items
         res["stages"] = stages
     return results
@@ -974,7 +984,9 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     bar = _progress(total_bytes, n_files, progress)
     t_batches = time.perf_counter()
     try:
-        for results in runner(batches, cfg, log=log):
+        # the parts that go to sorted runs: on Dask they arrive as rows of the packed frames
+        bulk = {(s, p) for s in streamed for p in adapters[s].parts if s in streams or p in spilled.get(s, {})}
+        for results in runner(batches, cfg, log=log, bulk=bulk):
             docs, sents, rems, quar = [], [], [], []
             to_spill: dict[tuple[str, str], list] = {}
             nbytes = 0

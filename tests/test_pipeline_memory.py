@@ -376,3 +376,69 @@ def test_batch_ends_cut_by_size_and_count():
     # 1,000-byte batches of at most 2 files; a file over the limit is a batch of its own
     assert pipeline._batch_ends([400, 400, 400, 5000, 10], 1000 / 2 ** 20, 2) == [2, 3, 4, 5]
     assert pipeline._batch_ends([], 1.0, 10) == []
+
+
+def _packed_items(frames: list, bulk: bool) -> list:
+    """``frames`` as the Dask driver receives them: one result per document, packed by
+    :func:`pipeline.pack_batch` and unpacked with (PackedRows) or without ``bulk``."""
+    import copy
+    import pickle
+
+    results = [{"name": f"f{i:03d}", "stages": {"actors": {"mentions": [(d, df)]}}}
+               for i, (d, df) in enumerate(copy.deepcopy(frames))]
+    packed = pickle.loads(pickle.dumps(pipeline.pack_batch(results)))
+    got = pipeline.unpack_batch(packed, {("actors", "mentions")} if bulk else ())
+    return [item for r in got for item in r["stages"]["actors"]["mentions"]]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("keep_empty", [False, True])
+def test_sorted_runs_of_packed_rows_equal_runs_of_frames(tmp_path, seed, keep_empty):
+    """The Dask driver hands a batch's frames to the sorted runs as rows of the packed
+    frames: the runs, the rows each batch returns (actor_edges counts them), the dtype
+    samples and the frame count are those of the sliced frames. The batches mix dtype
+    signatures (several packed frames) and leave documents out (a duplicate file)."""
+    frames = _frames(seed)
+    lazy, sliced = _packed_items(frames, True), _packed_items(frames, False)
+    assert all(isinstance(df, spill.PackedRows) for _, df in lazy)
+    assert not any(isinstance(df, spill.PackedRows) for _, df in sliced)
+    keys, cols = ["doc_id", "start", "end", "actor_id"], ["doc_id", "start", "end", "actor_id", "v"]
+    a = spill.SortedRuns(tmp_path / "a", "t", cols, keys, chunk_rows=3, fan_in=2, keep_empty=keep_empty)
+    b = spill.SortedRuns(tmp_path / "b", "t", cols, keys, chunk_rows=3, fan_in=2, keep_empty=keep_empty)
+    for i in range(0, len(frames), 6):
+        batch = [it for j, it in enumerate(range(i, min(i + 6, len(frames)))) if j != 2]  # one left out
+        ra, rb = a.add_batch([lazy[k] for k in batch]), b.add_batch([sliced[k] for k in batch])
+        if rb is None:
+            assert ra is None
+        else:
+            pd.testing.assert_frame_equal(ra, rb, check_exact=True)
+    assert (a.n_frames, a.n_rows, list(a.samples)) == (b.n_frames, b.n_rows, list(b.samples))
+    for x, y in zip(a.samples.values(), b.samples.values()):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+    ca, cb = list(a.iter_chunks()), list(b.iter_chunks())
+    assert len(ca) == len(cb) > 3
+    for x, y in zip(ca, cb):
+        pd.testing.assert_frame_equal(x, y, check_exact=True)
+
+
+def test_concat_frames_takes_rows_of_one_packed_frame_at_once(monkeypatch):
+    """Rows of one packed frame (with a gap, as when a duplicate file's document is left
+    out) are taken at once and equal ``pd.concat`` of the sliced frames; rows of two packed
+    frames go through ``pd.concat``."""
+    frames = [df for _, df in _frames(4) if len(df)]
+    sig = spill._signature(frames[0])
+    same = [df for df in frames if spill._signature(df) == sig]
+    other = next(df for df in frames if spill._signature(df) != sig)
+    packed = pd.concat(same, ignore_index=True)
+    starts = [sum(len(df) for df in same[:i]) for i in range(len(same))]
+    rows = [spill.PackedRows(packed, s, len(df), sig) for s, df in zip(starts, same)]
+    keep = [0, 1, 3, 4, 5]
+    calls = []
+    real = pd.concat
+    monkeypatch.setattr(pd, "concat", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = spill.concat_frames([rows[i] for i in keep])
+    assert calls == []  # one take, no concat
+    pd.testing.assert_frame_equal(got, real([same[i] for i in keep], ignore_index=True), check_exact=True)
+    two = spill.concat_frames([rows[0], spill.PackedRows(other, 0, len(other), spill._signature(other))])
+    assert calls == [1]
+    pd.testing.assert_frame_equal(two, real([same[0], other], ignore_index=True), check_exact=True)
