@@ -198,7 +198,8 @@ class _PartRuns:
                                        keep_empty=self.keep_empty, tie_keys=[SIG])
             elif cols != self.columns:
                 raise ValueError(f"{self.name}: per-document frames with other columns ({cols})")
-            sig = sig or _signature(df)
+            if sig is None:
+                sig = _signature(df)
             code = self.sigs.setdefault(sig, len(self.sigs))
             batch.append((doc_id, df, {DOC: doc_id, SIG: code}, sig))
         if batch:

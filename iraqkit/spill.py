@@ -82,9 +82,10 @@ class PackedRows:
     """One document's frame as the rows ``frame[start:start + n]`` of a packed frame
     (:func:`iraqkit.pipeline.pack_batch`: a batch's frames of one table and dtype signature
     ``sig``, concatenated for the trip from a Dask worker). :meth:`SortedRuns.add_batch`
-    takes all of a batch's rows from that frame at once, where slicing every document's
-    frame out and concatenating them again cost the Dask driver about a third of its time;
-    :meth:`frame_slice` is the document's frame itself."""
+    takes all of a batch's rows from that frame at once: slicing every document's frame out
+    and concatenating them again took about 30 % of the Dask driver's main thread (30 MB
+    benchmark corpus: 20.4 s of CPU with the slices, 14.6 s without). :meth:`frame_slice` is
+    the document's frame itself."""
 
     __slots__ = ("frame", "start", "n", "sig")
 
