@@ -39,7 +39,9 @@ How a build runs (the *engine*):
 * **Engines.** ``engine="local"`` runs the batches one after the other in this process
   (no Dask needed). ``engine="dask"`` runs them as Dask tasks
   (:mod:`iraqkit.engine_dask`) and also writes partitioned Parquet under
-  ``<out>/parquet/<table>/``. Both give the same bytes.
+  ``<out>/parquet/<table>/``; when the workers see the spill directory, the streamed
+  stages' merges run side by side at the end (all but the last as tasks on the workers,
+  the last in the driver). Both engines give the same bytes.
 
 Per-document execution of a stage needs two functions: the per-document extraction and
 the cross-document merge. They are wired in :data:`STAGE_ADAPTERS` (attacks, milestones)
