@@ -208,6 +208,23 @@ def test_dask_merges_stay_in_the_driver_when_the_workers_do_not_see_its_files(tm
     _same_csvs(refs["synth"], tmp_path / "out")
 
 
+def test_a_merge_that_fails_on_a_worker_fails_the_build_and_leaves_no_spill(tmp_path, cluster, synth):
+    """The attack merge runs on a worker here (the driver writes the milestones): when it
+    cannot write ``attacks.csv`` (a folder of that name is in the way) the build raises that
+    error in the driver and the spill directory is removed."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "out"
+    (out / "attacks.csv").mkdir(parents=True)
+    (out / "attacks.csv" / "keep").write_text("x", encoding="utf-8")
+    timings = {}
+    with pytest.raises(OSError):
+        pipeline.build(synth[0], out, verify=False, engine="dask", scheduler=cluster.scheduler_address,
+                       batch_mb=0.05, return_tables=False, log=lambda *a: None, timings=timings)
+    assert not (out / ".spill").exists()
+    assert (out / "attacks.csv" / "keep").read_text(encoding="utf-8") == "x"
+    assert (out / "milestones.csv").exists()  # the driver's own merge ran meanwhile
+
+
 def test_a_worker_that_does_not_see_the_probe_file_is_reported(tmp_path, cluster):
     """:meth:`Session.shares` asks every worker for the probe file's text: a directory the
     workers see gives the driver's token back, a file they do not find gives None."""
