@@ -54,40 +54,31 @@ def _client(scheduler: str | None, workers: int | None):
     return Client(cluster), cluster
 
 
-def run_batches(batches: list[list[str]], cfg: BatchConfig, scheduler: str | None = None,
-                workers: int | None = None, window: int | None = None, log=print, client=None,
-                bulk=(), **_) -> Iterator[list[dict]]:
-    """Yield the result of every batch, in batch order (``bulk``: see :func:`unpack_batch`)."""
-    own = client is None
-    cluster = None
-    if own:
-        client, cluster = _client(scheduler, workers)
-    try:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
-        window = window or 2 * n_workers + 2
-        cfg_f = client.scatter(cfg, broadcast=True)
-        pending: deque = deque()
-        it = iter(enumerate(batches))
-        for i, b in it:
-            pending.append(client.submit(process_batch_packed, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
-                                         pure=False))
-            if len(pending) >= window:
-                break
-        while pending:
-            fut = pending.popleft()
-            res = fut.result()
-            fut.release()
-            nxt = next(it, None)
-            if nxt is not None:
-                i, b = nxt
-                pending.append(client.submit(process_batch_packed, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}",
-                                             pure=False))
-            yield unpack_batch(res, bulk)
-    finally:
-        if own:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+def run_batches(client, batches: list[list[str]], cfg: BatchConfig, workers: int | None = None,
+                window: int | None = None, bulk=()) -> Iterator[list[dict]]:
+    """Yield the result of every batch, in batch order, computed on ``client``'s cluster
+    (``bulk``: see :func:`unpack_batch`)."""
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+    window = window or 2 * n_workers + 2
+    cfg_f = client.scatter(cfg, broadcast=True)
+
+    def submit(i, b):
+        return client.submit(process_batch_packed, b, cfg_f, key=f"iraqkit-batch-{i:06d}-{id(cfg):x}", pure=False)
+
+    pending: deque = deque()
+    it = iter(enumerate(batches))
+    for i, b in it:
+        pending.append(submit(i, b))
+        if len(pending) >= window:
+            break
+    while pending:
+        fut = pending.popleft()
+        res = fut.result()
+        fut.release()
+        nxt = next(it, None)
+        if nxt is not None:
+            pending.append(submit(*nxt))
+        yield unpack_batch(res, bulk)
 
 
 def _read_probe(path: str) -> str | None:
@@ -107,10 +98,9 @@ class Session:
         self.client, self.cluster = _client(scheduler, workers) if self.own else (client, None)
         self.workers = workers
 
-    def run_batches(self, batches, cfg: BatchConfig, **kw) -> Iterator[list[dict]]:
-        kw.pop("client", None)
-        kw.setdefault("workers", self.workers)
-        return run_batches(batches, cfg, client=self.client, **kw)
+    def run_batches(self, batches, cfg: BatchConfig, bulk=(), **_) -> Iterator[list[dict]]:
+        """:func:`run_batches` on this session's cluster."""
+        return run_batches(self.client, batches, cfg, workers=self.workers, bulk=bulk)
 
     def shares(self, directory: Path) -> bool:
         """Whether every worker reads a probe file written in ``directory`` by the driver."""

@@ -71,7 +71,7 @@ from typing import Callable, Iterable, Iterator
 import pandas as pd
 
 from . import ingest as ingest_mod
-from .spill import SortedRuns
+from .spill import PackedRows, SortedRuns
 
 #: Stage name -> module. Order matters: each stage reads the tables of those before it.
 STAGES = {
@@ -546,8 +546,6 @@ def unpack_batch(packed: tuple, bulk: Iterable[tuple[str, str]] = ()) -> list[di
     frames of the (stage, part) pairs in ``bulk`` stay rows of their packed frame
     (:class:`iraqkit.spill.PackedRows`): for the parts that go to sorted runs, which take a
     batch's rows at once (:meth:`iraqkit.spill.SortedRuns.add_batch`)."""
-    from .spill import PackedRows
-
     bulk = set(bulk)
     results, index, frames = packed
     starts = {}
