@@ -71,12 +71,11 @@ from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .arabic import DIACRITICS, TATWEEL, Normalized, TermMatcher, fold_char, normalize, norm
 from .paths import GAZETTEERS, LEXICONS
-from .tables import sort_stable
+from .tables import frame_from_records, sort_stable
 
 TYPES = ("person", "state", "government body", "armed forces", "armed faction", "international force",
          "international organisation", "political party", "media", "research")
@@ -1115,72 +1114,10 @@ def extract_doc(doc_id: str, published, sentences: pd.DataFrame, gazetteer: Gaze
     d.resolve_short()
     unknown = d.unknowns()
     return {
-        "mentions": _frame(d.mention_rows(), MENTION_COLUMNS),
-        "quotes": _frame(d.quotes(), QUOTE_COLUMNS),
-        "actor_unknown": _frame(unknown, UNKNOWN_COLUMNS),
+        "mentions": frame_from_records(d.mention_rows(), MENTION_COLUMNS),
+        "quotes": frame_from_records(d.quotes(), QUOTE_COLUMNS),
+        "actor_unknown": frame_from_records(unknown, UNKNOWN_COLUMNS),
     }
-
-
-def _fast_str_array():
-    """A function making pandas' default string array from a list of ``str`` through
-    pyarrow (several times cheaper than pandas' per-value inference), or None when that
-    does not give exactly the array ``pd.DataFrame`` infers (other pandas, no pyarrow)."""
-    try:
-        import pyarrow as pa
-        probe = pd.DataFrame([{"a": "x"}])["a"].array
-        dtype = probe.dtype
-        if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-            return None
-
-        def make(values: list[str]):
-            return dtype.__from_arrow__(pa.array(values, pa.large_string()))
-
-        made = make(["x"])
-        if type(made) is not type(probe) or made.dtype != dtype or repr(made.dtype) != repr(dtype):
-            return None
-        return make
-    except Exception:     # pragma: no cover - no pyarrow / another pandas: the slow path
-        return None
-
-
-_STR_ARRAY = _fast_str_array()
-
-
-def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    """``pd.DataFrame(rows, columns=columns)`` (same dtypes, values and axes), built from whole
-    columns: a column of ``str`` becomes pandas' default string array through pyarrow, one of
-    ``int`` an int64 array, and the column labels come from a cached Index (inferring them is
-    a good part of the cost for frames of a few rows). Anything else goes through
-    ``pd.DataFrame``; no rows give a copy of the cached empty frame."""
-    key = tuple(columns)
-    cached = _FRAME_AXES.get(key)
-    if cached is None:
-        cached = _FRAME_AXES[key] = (pd.Index(list(columns)), pd.DataFrame([], columns=list(columns)))
-    labels, empty = cached
-    if not rows:
-        return empty.copy()
-    if _STR_ARRAY is None:
-        return pd.DataFrame(rows, columns=columns)
-    data = {}
-    for i, c in enumerate(columns):
-        vals = [r[c] for r in rows]
-        types = set(map(type, vals))
-        if types == {str}:
-            data[i] = _STR_ARRAY(vals)
-        elif types == {int}:
-            try:
-                data[i] = np.array(vals, dtype=np.int64)
-            except OverflowError:
-                return pd.DataFrame(rows, columns=columns)
-        else:
-            return pd.DataFrame(rows, columns=columns)
-    df = pd.DataFrame(data, copy=False)      # labels 0..n-1: a RangeIndex, nothing to infer
-    df.columns = labels.copy()               # a new Index object on the same labels
-    return df
-
-
-#: column labels tuple -> (their Index, the empty frame pd.DataFrame([], columns=...))
-_FRAME_AXES: dict[tuple, tuple[pd.Index, pd.DataFrame]] = {}
 
 
 def cooccurrence(mentions: pd.DataFrame) -> pd.DataFrame:

@@ -88,6 +88,7 @@ from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
 from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
+from .tables import frame_from_records
 
 ATTACK_COLUMNS = [
     "event_id", "doc_id", "sentence_id", "start", "end", "evidence", "kind", "n_attacks", "qualifier",
@@ -1063,8 +1064,7 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
             days = [t for t in dated if t.precision == "day"]
             if days:
                 prev_day = days[-1]
-    df = pd.DataFrame(rows, columns=ATTACK_COLUMNS)
-    return df
+    return frame_from_records(rows, ATTACK_COLUMNS)
 
 
 def _pick_time(times: list[_Time], pos: int, exclude_since: bool = True,

@@ -39,7 +39,7 @@ from . import dates as dates_mod
 from .arabic import is_arabic_text, split_sentences
 from .cleaning import clean
 from .paths import DATA
-from .tables import sort_stable
+from .tables import frame_from_records, sort_stable
 
 SUPPORTED = (".txt", ".text", ".html", ".htm", ".json", ".jsonl")
 MAX_BYTES = 20 * 1024 * 1024  # a news article is never 20 MB; such a file is quarantined
@@ -596,7 +596,7 @@ def ingest(raw_dir: Path, verify: bool = True, overrides: pd.DataFrame | None = 
 
 
 def _frame(rows, columns, sort_by) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=columns)
+    df = frame_from_records(rows, columns)
     if sort_by and len(df):
         df = sort_stable(df, sort_by)
     for c in ("title_start", "title_end", "date_evidence_start", "date_evidence_end"):

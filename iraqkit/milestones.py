@@ -82,7 +82,7 @@ import pandas as pd
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
 from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .paths import LEXICONS
-from .tables import records
+from .tables import frame_from_records, records
 
 # ----------------------------------------------------------------------------------------
 # constants and columns
@@ -1332,9 +1332,9 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
                 "completed": x.completed, "published": pub, "evidence": text,
             })
         troops += _troop_levels(doc_id, sid, s0, text, anchor, aprec, pub)
-    mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    mentions = frame_from_records(rows, MENTION_COLUMNS)
     mentions = _resolve_topicless(mentions)
-    tl = pd.DataFrame(troops, columns=TROOP_COLUMNS)
+    tl = frame_from_records(troops, TROOP_COLUMNS)
     return {"milestone_mentions": mentions.reset_index(drop=True), "troop_levels": tl}
 
 

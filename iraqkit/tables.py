@@ -1,6 +1,7 @@
 """Small DataFrame helpers shared by the stages."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -45,3 +46,104 @@ def records(df: pd.DataFrame) -> list[dict]:
             vals = [None if v is pd.NA else v for v in vals]
         lists.append(vals)
     return [dict(zip(cols, vals)) for vals in zip(*lists)]
+
+
+def _fast_str_array():
+    """A function making pandas' default string array from a list of ``str`` through
+    pyarrow (several times cheaper than pandas' per-value inference), or None when that
+    does not give exactly the array ``pd.DataFrame`` infers (other pandas, no pyarrow)."""
+    try:
+        import pyarrow as pa
+        probe = pd.DataFrame([{"a": "x"}])["a"].array
+        dtype = probe.dtype
+        if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+            return None
+
+        def make(values: list[str]):
+            return dtype.__from_arrow__(pa.array(values, pa.large_string()))
+
+        made = make(["x"])
+        if type(made) is not type(probe) or made.dtype != dtype or repr(made.dtype) != repr(dtype):
+            return None
+        return make
+    except Exception:     # pragma: no cover - no pyarrow / another pandas: the slow path
+        return None
+
+
+_STR_ARRAY = _fast_str_array()
+
+#: column labels tuple -> (their Index, the empty frame pd.DataFrame([], columns=...))
+_FRAME_AXES: dict[tuple, tuple[pd.Index, pd.DataFrame]] = {}
+#: numpy dtype for a column whose values are all of one of these exact Python types
+#: (what ``pd.DataFrame`` infers for them; ``bool`` is not ``int`` here: types are exact)
+_NUMPY_TYPES = {int: np.int64, float: np.float64, bool: np.bool_}
+
+
+def _object_converter():
+    """pandas' own conversion of one column of a records frame (``pd.DataFrame(rows)`` infers
+    every column on its own, from an object array of its values), or None if this pandas does
+    not have it where expected."""
+    try:
+        from pandas.core.internals.construction import convert_object_array
+
+        def convert(vals: list):
+            arr = np.empty(len(vals), dtype=object)
+            arr[:] = vals
+            return convert_object_array([arr], dtype=None)[0]
+        return convert
+    except Exception:     # pragma: no cover - another pandas: the slow path
+        return None
+
+
+_CONVERT = _object_converter()
+#: value types a column may hold for :func:`_column` (scalars: an object array takes them as is)
+_SCALARS = frozenset({str, int, float, bool, type(None), type(pd.NA)})
+
+
+def _column(vals: list) -> object:
+    """The column ``pd.DataFrame`` would make of ``vals`` before its final inference: pandas'
+    string array for ``str`` (through pyarrow), a numpy array for ``int`` / ``float`` /
+    ``bool``, else pandas' own conversion of that column; None when it cannot tell."""
+    types = set(map(type, vals))
+    if len(types) == 1:
+        t = next(iter(types))
+        if t is str and _STR_ARRAY is not None:
+            return _STR_ARRAY(vals)
+        if t in _NUMPY_TYPES:
+            try:
+                return np.array(vals, dtype=_NUMPY_TYPES[t])
+            except OverflowError:        # an int beyond int64: pandas' own choice
+                pass
+    if _CONVERT is None or not types <= _SCALARS:
+        return None
+    return _CONVERT(vals)
+
+
+def frame_from_records(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)`` (same dtypes, values and axes), built from whole
+    columns: a column of ``str`` becomes pandas' default string array through pyarrow, one of
+    ``int`` / ``float`` / ``bool`` a numpy array, any other column of scalars goes through
+    pandas' own conversion of that column (then through the same final inference as in
+    ``pd.DataFrame``: both end in its arrays constructor), and the column labels come from a
+    cached Index (inferring them is a good part of the cost for frames of a few rows). No rows give a copy of the cached empty
+    frame. A row without one of the columns, or a value that is not a plain scalar, makes the
+    whole frame ``pd.DataFrame``'s."""
+    key = tuple(columns)
+    cached = _FRAME_AXES.get(key)
+    if cached is None:
+        cached = _FRAME_AXES[key] = (pd.Index(list(columns)), pd.DataFrame([], columns=list(columns)))
+    labels, empty = cached
+    if not rows:
+        return empty.copy()
+    data = {}
+    for i, c in enumerate(columns):
+        try:
+            col = _column([r[c] for r in rows])
+        except KeyError:
+            col = None
+        if col is None:
+            return pd.DataFrame(rows, columns=columns)
+        data[i] = col
+    df = pd.DataFrame(data, copy=False)      # labels 0..n-1: a RangeIndex, nothing to infer
+    df.columns = labels.copy()               # a new Index object on the same labels
+    return df

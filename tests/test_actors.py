@@ -25,6 +25,7 @@ from iraqkit.paths import GAZETTEERS, ROOT
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference import actors_before_speedup as old  # noqa: E402
+from reference.frames import strictly_equal as _strictly_equal  # noqa: E402
 
 # dateline of each article (003 and 004 print none): what ingest puts in documents.published
 PUBLISHED = {"000": "2021-05-03", "001": "2021-12-12", "002": "2024-02-12", "003": "", "004": ""}
@@ -485,45 +486,6 @@ def test_light_fold_equals_the_old_one(real_sentences):
     for s in [x for group in real_sentences for x in group]:
         for w in s.split():
             assert A._light_fold(w) == old.old_light(w)
-
-
-def _strictly_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a, b, check_exact=True, check_index_type=True, check_column_type=True)
-    assert list(a.columns) == list(b.columns) and a.columns.dtype == b.columns.dtype
-    assert type(a.index) is type(b.index) and a.index.equals(b.index)
-    for c in a.columns:
-        assert repr(a[c].dtype) == repr(b[c].dtype) and type(a[c].array) is type(b[c].array), c
-        va, vb = a[c].tolist(), b[c].tolist()
-        assert [type(x) for x in va] == [type(x) for x in vb], c
-        assert all(x == y or (x != x and y != y) for x, y in zip(va, vb)), c
-
-
-@pytest.mark.parametrize("rows", [
-    [],
-    [dict(a="x", b=1, c="")],
-    [dict(a="x", b=1, c="ي"), dict(a="y", b=-2, c="z")],
-    [dict(a="x", b=2 ** 63, c="z")],                      # beyond int64: pandas' own choice
-    [dict(a="x", b=2 ** 64, c="z")],
-    [dict(a="x", b=1, c=None), dict(a="y", b=2, c="z")],  # a missing value
-    [dict(a="x", b=1.5, c="z")],
-    [dict(a="x", b=True, c="z")],                         # bool is not int here
-    [dict(a=1, b=2, c="z"), dict(a="x", b=3, c="z")],     # mixed column
-    [dict(a="x", b=np.int64(3), c="z")],
-])
-def test_frame_equals_the_dataframe_constructor(rows):
-    cols = ["a", "b", "c"]
-    _strictly_equal(A._frame(rows, cols), pd.DataFrame(rows, columns=cols))
-
-
-def test_frames_are_independent_of_the_cached_axes():
-    cols = list(UNKNOWN_COLUMNS)
-    for rows in ([], [dict(doc_id="d", sentence_id=0, start=1, end=2, surface="s", cue="c", evidence="e")]):
-        a = A._frame(rows, cols)
-        a.columns.name = "changed"
-        a["extra"] = 1
-        b = A._frame(rows, cols)
-        assert b.columns.name is None and list(b.columns) == cols
-        _strictly_equal(b, pd.DataFrame(rows, columns=cols))
 
 
 def _doc_frames(corpus, corpus_tables):

@@ -59,3 +59,60 @@ def test_records_equal_to_dict_records(nullable):
         assert list(g) == list(w)
         assert all(_same(g[k], w[k]) for k in w), (g, w)
     assert records(df.iloc[:0]) == []
+
+
+# --- frame_from_records: pd.DataFrame(rows, columns=...) built column by column ---------
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from iraqkit.tables import frame_from_records  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference.frames import strictly_equal  # noqa: E402
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [dict(a="x", b=1, c="")],
+    [dict(a="x", b=1, c="ي"), dict(a="y", b=-2, c="z")],
+    [dict(a="x", b=2 ** 63, c="z")],                      # beyond int64: pandas' own choice
+    [dict(a="x", b=2 ** 64, c="z")],
+    [dict(a="x", b=1, c=None), dict(a="y", b=2, c="z")],  # a missing value
+    [dict(a="x", b=1.5, c="z")],
+    [dict(a="x", b=True, c="z")],                         # bool is not int here
+    [dict(a=True, b=False, c=True), dict(a=False, b=False, c=False)],
+    [dict(a=1, b=2, c="z"), dict(a="x", b=3, c="z")],     # mixed column
+    [dict(a="x", b=np.int64(3), c="z")],
+    [dict(a=1, b=pd.NA, c=float("nan")), dict(a=2, b=3, c=1.0)],   # a round number or NA
+    [dict(a=None, b=None, c=None)],
+    [dict(a=True, b=pd.NA, c=1), dict(a=1, b=1.0, c=2.5)],          # bool and int mixed, int and float
+    [dict(a="", b=float("nan"), c=-0.0)],
+    [dict(a="x", b=1, c="z"), dict(a="y", c="w")],         # a row without a column: NaN there
+])
+def test_frame_from_records_equals_the_dataframe_constructor(rows):
+    cols = ["a", "b", "c"]
+    strictly_equal(frame_from_records(rows, cols), pd.DataFrame(rows, columns=cols))
+
+
+def test_frame_from_records_on_random_rows():
+    rng = random.Random(5)
+    pool = ["x", "", "ي", 0, 7, -3, 2 ** 40, 2 ** 70, 1.5, float("nan"), True, False, None, pd.NA, np.int64(2)]
+    for _ in range(300):
+        kinds = [rng.sample(pool, rng.randint(1, 3)) for _ in range(4)]
+        rows = [{c: rng.choice(kinds[i]) for i, c in enumerate("abcd")} for _ in range(rng.randint(0, 6))]
+        strictly_equal(frame_from_records(rows, list("abcd")), pd.DataFrame(rows, columns=list("abcd")))
+
+
+def test_frames_are_independent_of_the_cached_axes():
+    cols = ["doc_id", "sentence_id", "start", "end", "surface", "cue", "evidence"]
+    for rows in ([], [dict(doc_id="d", sentence_id=0, start=1, end=2, surface="s", cue="c", evidence="e")]):
+        a = frame_from_records(rows, cols)
+        a.columns.name = "changed"
+        a["extra"] = 1
+        a.iloc[:, 0] = "changed" if len(a) else a.iloc[:, 0]
+        b = frame_from_records(rows, cols)
+        assert b.columns.name is None and list(b.columns) == cols
+        strictly_equal(b, pd.DataFrame(rows, columns=cols))
