@@ -88,7 +88,7 @@ from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
 from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
-from .tables import frame_from_records
+from .tables import frame_from_records, itertuples
 
 ATTACK_COLUMNS = [
     "event_id", "doc_id", "sentence_id", "start", "end", "evidence", "kind", "n_attacks", "qualifier",
@@ -1046,7 +1046,7 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     prev_time: _Time | None = None       # last resolved date in the previous sentences
     prev_day: _Time | None = None        # last day-precision date in the previous sentences
     sents = sentences_df.sort_values("start") if len(sentences_df) else sentences_df
-    for srow in sents.itertuples(index=False):
+    for srow in itertuples(sents):
         text = str(srow.text)
         s0 = int(srow.start)
         sid = int(srow.sentence_id)
@@ -1339,7 +1339,7 @@ def _sentence_mention_rows(mentions_df: pd.DataFrame, doc_id, sid) -> list:
     if getattr(cache, "frame", None) is not mentions_df:
         groups: dict = {}
         has_sid = "sentence_id" in mentions_df.columns
-        for r in mentions_df.itertuples(index=False):
+        for r in itertuples(mentions_df):
             k = (r.doc_id, r.sentence_id) if has_sid else (r.doc_id,)
             groups.setdefault(k, []).append(r)
         cache.frame, cache.groups, cache.has_sid = mentions_df, groups, has_sid

@@ -82,7 +82,7 @@ import pandas as pd
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
 from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .paths import LEXICONS
-from .tables import frame_from_records, records
+from .tables import frame_from_records, itertuples, records
 
 # ----------------------------------------------------------------------------------------
 # constants and columns
@@ -1299,7 +1299,7 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     context_series = ""          # nearest named track in the earlier sentences
     prev_parts = ""              # participants carried from the preceding sentence
     records = _mention_records(mentions_df, doc_id)
-    for r in sents.itertuples(index=False):
+    for r in itertuples(sents):
         text, s0 = str(r.text), int(r.start)
         sid = getattr(r, "sentence_id", None)
         own_parts = _participants(records, sid, s0, s0 + len(text))

@@ -1,6 +1,8 @@
 """Small DataFrame helpers shared by the stages."""
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pandas as pd
 
@@ -147,3 +149,27 @@ def frame_from_records(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     df = pd.DataFrame(data, copy=False)      # labels 0..n-1: a RangeIndex, nothing to infer
     df.columns = labels.copy()               # a new Index object on the same labels
     return df
+
+
+#: column labels tuple -> the namedtuple class ``DataFrame.itertuples`` would make for them
+_ROW_TYPES: dict[tuple, type] = {}
+
+
+def itertuples(df: pd.DataFrame) -> list[tuple]:
+    """``list(df.itertuples(index=False))``: the same namedtuples ("Pandas", fields renamed
+    as pandas does), the same Python values (a numpy column's values as ``item()`` gives
+    them, an extension array's as it iterates), in a fraction of the time on small frames:
+    the row class is made once per column set, not once per call, and each column's values
+    are read from its array without a Series in between."""
+    key = tuple(df.columns)
+    row = _ROW_TYPES.get(key)
+    if row is None:
+        row = _ROW_TYPES[key] = collections.namedtuple("Pandas", list(key), rename=True)
+    if not key:
+        return [row() for _ in range(len(df))]
+    get = getattr(df, "_get_column_array", None)
+    cols = []
+    for k in range(len(key)):
+        arr = get(k) if get is not None else df.iloc[:, k].array
+        cols.append(arr.tolist() if isinstance(arr, np.ndarray) else list(arr))
+    return list(map(row._make, zip(*cols)))

@@ -68,7 +68,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from iraqkit.tables import frame_from_records  # noqa: E402
+from iraqkit.tables import frame_from_records, itertuples  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference.frames import strictly_equal  # noqa: E402
@@ -116,3 +116,39 @@ def test_frames_are_independent_of_the_cached_axes():
         b = frame_from_records(rows, cols)
         assert b.columns.name is None and list(b.columns) == cols
         strictly_equal(b, pd.DataFrame(rows, columns=cols))
+
+
+def _tuples_equal(got, want):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert type(g).__name__ == type(w).__name__ == "Pandas" and g._fields == w._fields
+        assert [type(x) for x in g] == [type(x) for x in w]
+        assert [repr(x) for x in g] == [repr(x) for x in w]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: pd.DataFrame({"doc_id": ["a", None, "c"], "sentence_id": [1, 2, 3], "share": [0.5, float("nan"), 1.0],
+                          "ok": [True, False, True], "obj": [1, "x", None]}),
+    lambda: pd.DataFrame({"doc_id": ["a", "b"], "n": [1, 2]}).convert_dtypes(),       # nullable Int64, string
+    lambda: pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": pd.Categorical(["x", "y"]),
+                          "c": pd.to_datetime(["2021-01-01", None])}),
+    lambda: pd.DataFrame([[1, 2]], columns=["x", "x"]),                                 # duplicate labels
+    lambda: pd.DataFrame([[1, 2, 3]], columns=["class", "1st", "_private"]),           # renamed fields
+    lambda: pd.DataFrame({"a": [], "b": []}),
+    lambda: pd.DataFrame(index=range(3)),                                               # rows, no columns
+    lambda: pd.DataFrame({"k": [3, 1, 2], "v": ["c", "a", "b"]}).sort_values("k"),       # shuffled index
+])
+def test_itertuples_equals_pandas(make):
+    df = make()
+    _tuples_equal(itertuples(df), list(df.itertuples(index=False)))
+
+
+def test_itertuples_on_real_sentences_and_mentions(corpus_tables):
+    from iraqkit.actors import extract_doc, load_gazetteer
+
+    sents = corpus_tables["sentences"]
+    _tuples_equal(itertuples(sents), list(sents.itertuples(index=False)))
+    for doc_id, sdf in sents.groupby("doc_id", sort=True):
+        m = extract_doc(str(doc_id), "", sdf, load_gazetteer())["mentions"]
+        assert len(m)
+        _tuples_equal(itertuples(m), list(m.itertuples(index=False)))
