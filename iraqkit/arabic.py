@@ -281,6 +281,7 @@ _PREFIX_SPLIT = re.compile(r"^(?:[وف]?[بك]?(?=ال)|[وف]?ل(?=ل)|[وف]?[
 
 
 _TOKEN = re.compile(rf"[{WORD_CHARS}]+")
+_WORD_CHAR = re.compile(rf"[{WORD_CHARS}]")
 _WORD_ONLY = re.compile(rf"[{WORD_CHARS}]+(?: [{WORD_CHARS}]+)*")
 
 
@@ -347,6 +348,11 @@ class TermMatcher:
                 alts.append(rf"(?P<a{k}>{PROCLITIC_BARE}){body}")
         self._special = special
         self._special_re = re.compile(_B + "(?:" + "|".join(alts) + ")" + _E) if alts else None
+        # a special term's characters other than spaces and word characters are matched as
+        # written (re.escape; a space is \s), so a text without any of them cannot match:
+        # the regex scan is skipped then (most sentences have no "-" or ".")
+        marks = [{c for c in t if c != " " and not _WORD_CHAR.match(c)} for t in special]
+        self._special_gate = frozenset().union(*marks) if marks and all(marks) else None
 
     @staticmethod
     def _variants(first: str, term: str) -> list[tuple[str, int]]:
@@ -390,7 +396,8 @@ class TermMatcher:
                 if ok:
                     out.append((a, end, rank, term, pre))
                     break
-        if self._special_re is not None:
+        gate = self._special_gate
+        if self._special_re is not None and (gate is None or any(c in text for c in gate)):
             for m in self._special_re.finditer(text):
                 g = next(g for g, v in m.groupdict().items() if v is not None)
                 term = self._special[int(g[1:])]

@@ -195,3 +195,20 @@ def test_property_token_index_matcher_equals_the_regex_reference(words, seps):
              "داعش": "isis", "عين الأسد": "asad", "صاروخ أرض-أرض": "ssm", "(واع)": "ina", "K1": "k1", "الله": "allah"}
     text = "".join(w + s for w, s in zip(words, seps))
     assert list(TermMatcher(terms).finditer(text)) == list(RegexTermMatcher(terms).finditer(text))
+
+
+def test_special_terms_are_only_scanned_for_in_texts_with_their_marks():
+    # terms with punctuation go through a regex; a text without any of their non-word
+    # characters (here "-" and ".") cannot match one, so the regex is not run on it
+    m = TermMatcher({"صاروخ أرض-أرض": "ssm", "د.ب.أ": "dpa", "العراق": "iraq"})
+    assert m._special_gate == frozenset("-.")
+
+    class Boom:
+        def finditer(self, text):
+            raise AssertionError("scanned")
+    real, m._special_re = m._special_re, Boom()
+    assert [x.key for x in m.finditer("أطلق صاروخ أرض أرض على العراق")] == ["iraq"]
+    m._special_re = real
+    assert [x.key for x in m.finditer("أطلق صاروخ أرض-أرض على العراق، بحسب د.ب.أ")] == ["ssm", "iraq", "dpa"]
+    u = TermMatcher({"عين_الأسد": "asad"})
+    assert u._special_gate == frozenset("_") and [x.key for x in u.finditer("في عين_الأسد")] == ["asad"]
