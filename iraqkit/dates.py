@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 from .arabic import WORD_CHARS, Normalized, norm, normalize
+from .regex_gate import gated
 
 __all__ = [
     "MONTHS", "WEEKDAYS", "DateMention", "TimeExpression", "PublicationDate",
@@ -313,7 +314,7 @@ _P: list[tuple[str, re.Pattern, int]] = []
 
 
 def _pat(form: str, rx: str, prio: int = 0) -> None:
-    _P.append((form, re.compile(rx), prio))
+    _P.append((form, gated(re.compile(rx)), prio))
 
 
 _TIME = r"(?P<t>\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)"
