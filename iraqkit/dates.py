@@ -741,19 +741,33 @@ def _fill_year(m: DateMention, anchor: _dt.date) -> int:
         return y if mo >= am else y + 1
     # no relation: news reports the past, so the latest occurrence up to the anchor's
     # month, unless the next one is much nearer (3x); a weekday narrows the choice
-    years = [y - 1, y, y + 1]
-    if m.weekday is not None and m.day is not None:
-        ok = [yy for yy in years if _valid(yy, mo, m.day) and _dt.date(yy, mo, m.day).weekday() == m.weekday]
-        if ok:
-            years = ok
+    years = _weekday_years(y, mo, m.day, m.weekday)
+    day = m.day if m.day is not None else 15
 
     def dist(yy: int) -> tuple[int, int]:
-        d = m.day if m.day is not None else 15
-        d = min(d, _last_day(yy, mo))
-        diff = (_dt.date(yy, mo, d) - anchor).days
+        diff = (_month_day(yy, mo, day) - anchor).days
         return (3 * diff if diff > 0 else -diff), 0 if diff <= 0 else 1
 
     return min(years, key=dist)
+
+
+@lru_cache(maxsize=4096)
+def _weekday_years(y: int, mo: int, day: int | None, weekday: int | None) -> tuple[int, ...]:
+    """The years around ``y`` (y-1, y, y+1) a yearless mention may fall in: those where its
+    day falls on its weekday, when it names both and one does; else all three. Cached: the
+    publication-date search asks for the same few years day after day."""
+    years = (y - 1, y, y + 1)
+    if weekday is not None and day is not None:
+        ok = tuple(yy for yy in years if _valid(yy, mo, day) and _dt.date(yy, mo, day).weekday() == weekday)
+        if ok:
+            return ok
+    return years
+
+
+@lru_cache(maxsize=4096)
+def _month_day(y: int, mo: int, day: int) -> _dt.date:
+    """``day`` of month ``mo`` of ``y``, or the month's last day if it has fewer days."""
+    return _dt.date(y, mo, min(day, _last_day(y, mo)))
 
 
 def _interval(m: DateMention, anchor: _dt.date | None) -> tuple[_dt.date, _dt.date, str] | None:
@@ -1299,6 +1313,10 @@ def _constraints(text: str, skip: tuple[int, int] | None = None) -> list[_Constr
     return cons
 
 
+#: constraint kind -> rank of the cost of its check (the cheap ones first)
+_CHECK_COST = {"current_month": 0, "deictic_weekday": 1, "weekday_date": 2, "deictic_date": 3, "period_order": 4}
+
+
 def _score(cons: list[_Constraint], c: _dt.date, below: tuple[int, float] | None = None
            ) -> tuple[int, float] | None:
     """(hard constraints failed, weight of soft ones failed) for the date ``c``. With
@@ -1368,10 +1386,16 @@ def infer_publication_date(text: str, header_end: int | None = None) -> Publicat
         return PublicationDate(None, None, 0.0, expl, "none", None, None, expl)
     lb = max(lbs, key=lambda k: k.bound)
     lo = lb.bound
+    # every day searched is on or after every lower bound, so those always hold and are left
+    # out; the other hard constraints are checked first, the cheap ones before those that
+    # work out a mention's date, so a day that cannot beat the best fails early; the soft
+    # ones keep their order (their weights are summed in the same order: the same score)
+    search = sorted((k for k in cons if k.kind != "lower_bound"),
+                    key=lambda k: (not k.hard, _CHECK_COST.get(k.kind, len(_CHECK_COST))))
     best = None
     for i in range(0, 366 * 3):
         c = lo + _dt.timedelta(days=i)
-        sc = _score(cons, c, None if best is None else best[0])
+        sc = _score(search, c, None if best is None else best[0])
         if sc is not None and (best is None or sc < best[0]):
             best = (sc, c)
             if sc == (0, 0):
