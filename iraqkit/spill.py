@@ -104,14 +104,47 @@ class PackedRows:
 
 
 def concat_frames(frames: list) -> pd.DataFrame:
-    """``pd.concat(frames, ignore_index=True)`` of frames or :class:`PackedRows`. When every
-    one is rows of the same packed frame they are taken from it at once: the same rows,
-    values and dtypes (the packed frame holds frames of one dtype signature only)."""
+    """``pd.concat(frames, ignore_index=True)`` of frames or :class:`PackedRows`: the same
+    rows, values and dtypes. The rows of each packed frame are taken from it at once (it
+    holds frames of one dtype signature only); when they come from several packed frames
+    the pieces are concatenated and the rows put back in the frames' order with one more
+    take. pandas decides a concatenated column's dtype from the dtypes alone (not from the
+    values, since pandas 3), so a piece per packed frame gives the dtypes a slice per
+    document gives; ``tests/test_pipeline_memory.py`` checks both ways on mixed batches."""
     if all(isinstance(f, PackedRows) for f in frames) and len({id(f.frame) for f in frames}) == 1:
         rows = [i for f in frames for i in range(f.start, f.start + f.n)]
         return frames[0].frame.take(rows).reset_index(drop=True)
-    frames = [f.frame_slice() if isinstance(f, PackedRows) else f for f in frames]
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    if len(frames) == 1:
+        f = frames[0]
+        return (f.frame_slice() if isinstance(f, PackedRows) else f).reset_index(drop=True)
+    # one piece per packed frame (its rows in the frames' order) and one per plain frame;
+    # ``dest`` holds each piece row's position in the concatenation of ``frames``
+    groups: dict[int, tuple[pd.DataFrame, list[int], list[int]]] = {}
+    pieces: list = []
+    at = 0
+    for f in frames:
+        n = len(f)
+        if isinstance(f, PackedRows):
+            g = groups.get(id(f.frame))
+            if g is None:
+                g = groups[id(f.frame)] = (f.frame, [], [])
+                pieces.append(g)
+            g[1].extend(range(f.start, f.start + n))
+            g[2].extend(range(at, at + n))
+        else:
+            pieces.append((f, None, list(range(at, at + n))))
+        at += n
+    parts, dest = [], []
+    for frame, rows, where in pieces:
+        parts.append(frame.take(rows) if rows is not None else frame)
+        dest.extend(where)
+    df = pd.concat(parts, ignore_index=True)
+    if dest != list(range(at)):
+        order = [0] * at
+        for i, d in enumerate(dest):
+            order[d] = i
+        df = df.take(order)
+    return df.reset_index(drop=True)
 
 
 def _signature(df: pd.DataFrame) -> tuple:

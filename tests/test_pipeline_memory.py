@@ -442,3 +442,35 @@ def test_concat_frames_takes_rows_of_one_packed_frame_at_once(monkeypatch):
     two = spill.concat_frames([rows[0], spill.PackedRows(other, 0, len(other), spill._signature(other))])
     assert calls == [1]
     pd.testing.assert_frame_equal(two, real([same[0], other], ignore_index=True), check_exact=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_concat_frames_of_several_packed_frames_equals_concat_of_slices(seed):
+    """A batch whose documents' rows sit in several packed frames (one per dtype signature),
+    interleaved, some left out, with plain frames among them: one piece per packed frame,
+    concatenated and put back in order, is ``pd.concat`` of the documents' own frames (the
+    same rows in the same order, the same dtypes and values)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from reference.frames import strictly_equal
+
+    rng = random.Random(seed)
+    frames = [df for _, df in _frames(seed, 60) if len(df)]
+    by_sig: dict = {}
+    for df in frames:
+        by_sig.setdefault(spill._signature(df), []).append(df)
+    assert len(by_sig) >= 2
+    items = []
+    for sig, group in by_sig.items():
+        packed = pd.concat(group, ignore_index=True)
+        at = 0
+        for df in group:
+            items.append((df, spill.PackedRows(packed, at, len(df), sig)))
+            at += len(df)
+    rng.shuffle(items)
+    items = [it for k, it in enumerate(items) if k % 5 != 2]                 # some left out
+    chosen = [(df, df.copy() if k % 4 == 1 else rows) for k, (df, rows) in enumerate(items)]   # some plain
+    got = spill.concat_frames([x for _, x in chosen])
+    strictly_equal(got, pd.concat([df for df, _ in chosen], ignore_index=True))
