@@ -76,6 +76,8 @@ def _key_columns(df: pd.DataFrame, keys: list[str], tie: list[str] = ()) -> list
 
 
 _DTYPE_NAMES: dict = {}
+#: id(dtype) -> (dtype, its name): the same lookup without hashing the dtype
+_DTYPE_BY_ID: dict[int, tuple] = {}
 
 
 class PackedRows:
@@ -147,15 +149,26 @@ def concat_frames(frames: list) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _dtype_name(t) -> str:
+    """``str(t)``, looked up by the dtype object's identity first: hashing pandas' extension
+    dtypes runs Python code, and a batch asks for the same few dtype objects thousands of
+    times. The entry keeps its dtype alive, so an id is never reused while it is cached."""
+    hit = _DTYPE_BY_ID.get(id(t))
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    n = _DTYPE_NAMES.get(t)
+    if n is None:
+        n = _DTYPE_NAMES[t] = str(t)
+    if len(_DTYPE_BY_ID) < 1024:
+        _DTYPE_BY_ID[id(t)] = (t, n)
+    return n
+
+
 def _signature(df: pd.DataFrame) -> tuple:
     """``((column, dtype name), ...)``: which frames concatenate without a cast."""
-    names = []
-    for t in df._mgr.get_dtypes():  # per column, in order (as ``df.dtypes`` without a Series)
-        n = _DTYPE_NAMES.get(t)
-        if n is None:
-            n = _DTYPE_NAMES[t] = str(t)
-        names.append(n)
-    return tuple(zip(map(str, df.columns), names))
+    # per column, in order (as ``df.dtypes`` without a Series)
+    names = [_dtype_name(t) for t in df._mgr.get_dtypes()]
+    return tuple(zip(map(str, df.columns.tolist()), names))
 
 
 class SortedRuns:

@@ -252,6 +252,20 @@ def test_signature_equals_the_dtypes_definition():
     assert len({_signature(df) for df in _mixed_frames()}) == 4
 
 
+def test_signature_of_many_distinct_dtype_objects():
+    """Dtype names are looked up by the dtype object's identity: still the definition when
+    there are more dtype objects than that lookup keeps, some equal and some not."""
+    import datetime as dt
+
+    from iraqkit.spill import _signature
+
+    for i in range(1500):
+        tz = dt.timezone(dt.timedelta(minutes=(i * 7) % 1380 - 690))
+        df = pd.DataFrame({"t": pd.Series(pd.to_datetime(["2021-01-01"]).tz_localize("UTC")).dt.tz_convert(tz),
+                           "c": pd.Categorical(["x"], categories=["x", f"y{i}"]), "s": ["a"]})
+        assert _signature(df) == tuple((str(c), str(t)) for c, t in df.dtypes.items())
+
+
 def test_add_batch_constants_equal_per_frame_assign(tmp_path):
     """Constants and ``prepare`` set once on the batch give the rows, values and dtypes that
     setting them on every frame before concatenating gives (the definition they replace)."""
