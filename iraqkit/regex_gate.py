@@ -9,7 +9,8 @@ front: ``(?=[…])(?:pattern)``. The matches are the same (the look-ahead consum
 and every match starts with a character of the set); most positions fail at one set test.
 
 When the analysis cannot tell (back-references, ``.``, negated sets, inline flags, a
-pattern that can match the empty string) the pattern is returned unchanged.
+pattern that can match the empty string), or when the pattern already scans fast (it starts
+with a literal, a set or an anchor), the pattern is returned unchanged.
 """
 from __future__ import annotations
 
@@ -88,24 +89,52 @@ def _set(items) -> str:
     return "[" + "".join(sorted(parts)) + "]"
 
 
+def _parse(pattern: re.Pattern):
+    if _P is None or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        return _P.parse(pattern.pattern, pattern.flags)
+    except (re.error, TypeError, AttributeError):     # pragma: no cover - a compiled pattern parses
+        return None
+
+
 def first_chars(pattern: re.Pattern) -> str | None:
     """A character set (regex syntax, under the pattern's flags) that holds the first
     character of every match of ``pattern``; None when the analysis cannot tell."""
-    if _P is None:
+    parsed = _parse(pattern)
+    if parsed is None:
         return None
     try:
-        items, nullable = _first_seq(_P.parse(pattern.pattern, pattern.flags).data)
+        items, nullable = _first_seq(parsed.data)
         if nullable or not items:
             return None
         return _set(items)
-    except (_Unknown, re.error, TypeError, AttributeError):
+    except (_Unknown, TypeError, AttributeError):
         return None
+
+
+def _scans_fast(parsed) -> bool:
+    """True when ``re`` already skips to where a match can begin (the pattern starts with a
+    literal or a set) or is anchored (``^``, ``\\A``): a look-ahead in front would only slow
+    it down (in front of ``^`` it would make a search try every position)."""
+    items = parsed
+    while len(items):
+        op, av = items[0]
+        if op is _C.SUBPATTERN and not (av[1] or av[2]):
+            items = av[3]
+            continue
+        return op in (_C.LITERAL, _C.IN, _C.AT)
+    return False
 
 
 def gated(pattern: re.Pattern) -> re.Pattern:
     """``pattern`` with a look-ahead on its first characters in front (same matches, same
-    groups, faster scans), or ``pattern`` itself when :func:`first_chars` cannot tell."""
+    groups, faster scans), or ``pattern`` itself when it already scans fast (it starts with
+    a literal, a set or an anchor) or :func:`first_chars` cannot tell."""
+    parsed = _parse(pattern)
+    if parsed is None or _scans_fast(parsed):
+        return pattern
     chars = first_chars(pattern)
-    if chars is None or not isinstance(pattern.pattern, str):
+    if chars is None:
         return pattern
     return re.compile(f"(?={chars})(?:{pattern.pattern})", pattern.flags)

@@ -74,6 +74,8 @@ def _fast_str_array():
 
 _STR_ARRAY = _fast_str_array()
 
+#: how many column sets the two caches below keep (the stages use a handful)
+_MAX_CACHED = 256
 #: column labels tuple -> (their Index, the empty frame pd.DataFrame([], columns=...))
 _FRAME_AXES: dict[tuple, tuple[pd.Index, pd.DataFrame]] = {}
 #: numpy dtype for a column whose values are all of one of these exact Python types
@@ -127,13 +129,15 @@ def frame_from_records(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     ``int`` / ``float`` / ``bool`` a numpy array, any other column of scalars goes through
     pandas' own conversion of that column (then through the same final inference as in
     ``pd.DataFrame``: both end in its arrays constructor), and the column labels come from a
-    cached Index (inferring them is a good part of the cost for frames of a few rows). No rows give a copy of the cached empty
-    frame. A row without one of the columns, or a value that is not a plain scalar, makes the
-    whole frame ``pd.DataFrame``'s."""
+    cached Index (inferring them is a good part of the cost for frames of a few rows). No rows
+    give a copy of the cached empty frame. A row without one of the columns, or a value that
+    is not a plain scalar, makes the whole frame ``pd.DataFrame``'s."""
     key = tuple(columns)
     cached = _FRAME_AXES.get(key)
     if cached is None:
-        cached = _FRAME_AXES[key] = (pd.Index(list(columns)), pd.DataFrame([], columns=list(columns)))
+        cached = (pd.Index(list(columns)), pd.DataFrame([], columns=list(columns)))
+        if len(_FRAME_AXES) < _MAX_CACHED:      # the stages use a few column sets
+            _FRAME_AXES[key] = cached
     labels, empty = cached
     if not rows:
         return empty.copy()
@@ -164,7 +168,9 @@ def itertuples(df: pd.DataFrame) -> list[tuple]:
     key = tuple(df.columns)
     row = _ROW_TYPES.get(key)
     if row is None:
-        row = _ROW_TYPES[key] = collections.namedtuple("Pandas", list(key), rename=True)
+        row = collections.namedtuple("Pandas", list(key), rename=True)
+        if len(_ROW_TYPES) < _MAX_CACHED:
+            _ROW_TYPES[key] = row
     if not key:
         return [row() for _ in range(len(df))]
     get = getattr(df, "_get_column_array", None)

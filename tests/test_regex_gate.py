@@ -56,6 +56,16 @@ def test_gated_stress_patterns_match_the_same(pattern):
         assert _matches(g, text) == _matches(rx, text), (pattern, text)
 
 
+def test_patterns_that_already_scan_fast_are_returned_unchanged():
+    # a literal, a set or an anchor first: re skips ahead (or tries one position) by itself;
+    # a look-ahead in front of ^ would make a search try every position
+    for p in (r"^abc", r"abc", r"[ab]c", r"(?:^x)", r"\Ax", r"(?P<g>a)b"):
+        rx = re.compile(p)
+        assert gated(rx) is rx, p
+    rx = re.compile(r"(?<!a)b|c")
+    assert gated(rx) is not rx and gated(rx).pattern == "(?=[bc])(?:(?<!a)b|c)"
+
+
 def test_patterns_it_cannot_analyse_are_returned_unchanged():
     for p in (r"(?i:abc)|d", r"(a?)\1b", r".x", r"[^ab]c", r"a?", r"(?:a|)", r"(?<=x)"):
         rx = re.compile(p)
