@@ -1018,7 +1018,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                     p.write_text(text, encoding="utf-8", newline="")
                 for s, parts in res["stages"].items():
                     for p, items in parts.items():
-                        if p in spilled.get(s, {}) or s in streams:
+                        if (s, p) in bulk:
                             to_spill.setdefault((s, p), []).extend(items)
                             continue
                         for doc_id, df in items:

@@ -112,13 +112,8 @@ def concat_frames(frames: list) -> pd.DataFrame:
     the pieces are concatenated and the rows put back in the frames' order with one more
     take. pandas decides a concatenated column's dtype from the dtypes alone (not from the
     values, since pandas 3), so a piece per packed frame gives the dtypes a slice per
-    document gives; ``tests/test_pipeline_memory.py`` checks both ways on mixed batches."""
-    if all(isinstance(f, PackedRows) for f in frames) and len({id(f.frame) for f in frames}) == 1:
-        rows = [i for f in frames for i in range(f.start, f.start + f.n)]
-        return frames[0].frame.take(rows).reset_index(drop=True)
-    if len(frames) == 1:
-        f = frames[0]
-        return (f.frame_slice() if isinstance(f, PackedRows) else f).reset_index(drop=True)
+    document gives; ``tests/test_pipeline_memory.py`` checks both ways on mixed batches.
+    A single piece (the usual batch: one packed frame) is taken without a concatenation."""
     # one piece per packed frame (its rows in the frames' order) and one per plain frame;
     # ``dest`` holds each piece row's position in the concatenation of ``frames``
     groups: dict[int, tuple[pd.DataFrame, list[int], list[int]]] = {}
@@ -140,7 +135,7 @@ def concat_frames(frames: list) -> pd.DataFrame:
     for frame, rows, where in pieces:
         parts.append(frame.take(rows) if rows is not None else frame)
         dest.extend(where)
-    df = pd.concat(parts, ignore_index=True)
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if dest != list(range(at)):
         order = [0] * at
         for i, d in enumerate(dest):
