@@ -35,6 +35,7 @@ import os
 import re
 import unicodedata
 import warnings
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,13 @@ ALIGNMENT_COLORS: dict[str, str] = {
     "Israel": "#56B4E9",
     "other": "#999999",
 }
+
+#: Pillow's options for the PNG files: zlib's run-length strategy. The charts are mostly flat
+#: colour, for which it compresses about 1.7x faster than the default strategy, for files
+#: about 14 % larger (still lossless: the pixels are the same).
+PNG_OPTIONS: dict[str, Any] = {"compress_type": zlib.Z_RLE}
+#: Formats matplotlib draws with their own renderer (not on the Agg canvas the PNG comes from).
+_VECTOR_FORMATS = frozenset({"svg", "svgz", "pdf", "ps", "eps", "pgf"})
 
 #: Metadata that makes saved files independent of time and software versions.
 SAVE_METADATA: dict[str, dict[str, Any]] = {
@@ -732,20 +740,19 @@ class _BufferSink:
         return 0
 
 
-def _save_png_async(fig, target: Path, dpi) -> concurrent.futures.Future | None:
-    """Rasterise *fig* now and encode the PNG in a worker thread.
+def _rasterise(fig, dpi) -> tuple[memoryview, float] | None:
+    """Draw *fig*'s PNG pixels into memory: ``(RGBA buffer, print dpi)``, or ``None`` when
+    the canvas is not an Agg canvas (then nothing was done).
 
-    ``fig.savefig(target, format="png", dpi=dpi, metadata=SAVE_METADATA["png"])`` on the Agg
-    canvas is a layout pass (none once :func:`_freeze_layout` ran), a draw into the canvas's
-    RGBA buffer, then ``matplotlib.image.imsave`` of that buffer tagged with the print dpi
-    (``print_png``). This does the same in two parts: ``savefig(format="rgba")`` takes the same
-    path up to the print method (same layout, same renderer, same pixels), and the ``imsave``
-    call, whose zlib compression releases the GIL and is the costliest step of the save, runs
-    in a worker thread while the caller goes on (draws the SVG).
-    Returns the future of the encoding, or ``None`` when the canvas is not an Agg canvas (then
-    nothing was done).
+    ``fig.savefig(target, format="png", dpi=dpi, metadata=SAVE_METADATA["png"],
+    pil_kwargs=PNG_OPTIONS)`` on the Agg canvas is a layout pass (none once
+    :func:`_freeze_layout` ran), a draw into the canvas's RGBA buffer, then
+    ``matplotlib.image.imsave`` of that buffer tagged with the print dpi (``print_png``).
+    ``savefig(format="rgba")`` takes the same path up to the print method (same layout, same
+    renderer, same pixels) and hands over the buffer; :func:`_encode_png_async` is the rest.
+    The buffer is the renderer's own memory: nothing may draw on this canvas at this dpi
+    until the encoding is done.
     """
-    from matplotlib import image as mimage
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
@@ -759,10 +766,44 @@ def _save_png_async(fig, target: Path, dpi) -> concurrent.futures.Future | None:
     buf = sink.buffer
     if not (isinstance(buf, memoryview) and buf.format == "B" and buf.ndim == 3 and buf.shape[-1] == 4):
         raise RuntimeError("savefig(format='rgba') did not hand over the canvas's RGBA buffer")
-    # the buffer is the renderer's own memory: nothing draws into it again before the encoding
-    # is awaited (the SVG has its own renderer, and save_figure waits before closing the figure)
+    return buf, dpi
+
+
+def _encode_png_async(raster: tuple[memoryview, float], target: Path) -> concurrent.futures.Future:
+    """Write the PNG of a :func:`_rasterise` buffer in a worker thread (``print_png``'s
+    ``imsave`` call, whose zlib compression releases the GIL and is the costliest step of the
+    save) while the caller goes on (draws the SVG)."""
+    from matplotlib import image as mimage
+
+    buf, dpi = raster
     return _encoder().submit(mimage.imsave, target, buf, format="png", origin="upper",
-                             dpi=dpi, metadata=SAVE_METADATA["png"], pil_kwargs=None)
+                             dpi=dpi, metadata=SAVE_METADATA["png"], pil_kwargs=dict(PNG_OPTIONS))
+
+
+def _lay_out(fig) -> None:
+    """Place the axes as the first draw of *fig* would, without drawing anything.
+
+    ``Figure.draw`` starts by applying each axes' aspect and running the layout engine
+    (constrained layout) at the figure's dpi, then draws every artist. A first draw without
+    output (``draw_without_rendering``) was how :func:`save_figure` got its layout; the
+    drawing part of it is half its cost and changes nothing the files are drawn from, so this
+    does the first two steps only, with the same renderer (drawing disabled), and
+    :func:`save_figure` reads the tick labels after the PNG's full draw instead. The tests
+    check that the files are the bytes of a full draw, the layout kept, then ``savefig``, and
+    that the labels are those of a full draw.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None or not fig.axes:
+        return
+    from matplotlib.backend_bases import _get_renderer
+
+    renderer = _get_renderer(fig)
+    with renderer._draw_disabled():
+        fig._get_draw_artists(renderer)  # applies each axes' aspect, as Figure.draw does first
+        try:
+            engine.execute(fig)
+        except ValueError:  # as in Figure.draw
+            pass
 
 
 def _freeze_layout(fig) -> None:
@@ -803,24 +844,30 @@ def save_figure(fig, name: str, formats: Sequence[str] = ("png", "svg"), dpi: in
     pending: list[concurrent.futures.Future] = []
     try:
         with glyph_errors():
-            # Layout and text without rasterising (the files are rasterised below): this makes
-            # the tick labels the checks read and the layout the saved files start from, exactly
-            # as a full canvas.draw() did (same bytes), for about half the cost.
-            fig.draw_without_rendering()
+            # One layout for every file: the axes are placed once, as the first draw would
+            # place them, and the layout engine is then switched off (it would otherwise run
+            # again in each savefig, to move the axes by a fraction of a pixel).
+            _lay_out(fig)
+            _freeze_layout(fig)
+            fmts = [fmt.lower().lstrip(".") for fmt in formats]
+            # The PNG's pixels are drawn into memory first: a full draw, after which the tick
+            # labels exist. Without a PNG, a draw without output does that.
+            raster = _rasterise(fig, dpi) if "png" in fmts else None
+            if raster is None:
+                fig.draw_without_rendering()
+            # The labels are checked before any file is written.
             labels = figure_labels(fig)
             _check_coverage(fig)
-            # Every file is drawn from this one layout: the layout engine (constrained
-            # layout) would otherwise run again in each savefig, about a third of the cost
-            # of saving, to move the axes by a fraction of a pixel.
-            _freeze_layout(fig)
-            for fmt in formats:
-                fmt = fmt.lower().lstrip(".")
+            for fmt in fmts:
                 target = out_dir / f"{name}.{fmt}"
-                job = _save_png_async(fig, target, dpi) if fmt == "png" else None
-                if job is not None:
-                    pending.append(job)  # compressed while the next format is drawn
+                if fmt == "png" and raster is not None:
+                    pending.append(_encode_png_async(raster, target))  # compressed while the next format is drawn
                 else:
-                    fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt))
+                    if fmt not in _VECTOR_FORMATS:  # an Agg draw would overwrite the PNG's buffer
+                        while pending:
+                            pending.pop(0).result()
+                    fig.savefig(target, format=fmt, dpi=dpi, metadata=SAVE_METADATA.get(fmt),
+                                **({"pil_kwargs": dict(PNG_OPTIONS)} if fmt == "png" else {}))
                 written.append(target)
             while pending:  # every file is complete before the sidecar is written
                 pending.pop(0).result()

@@ -425,10 +425,66 @@ def test_save_figure_bytes_equal_a_full_draw_then_savefig(tmp_path, kind):
     fig.canvas.draw()
     fig.set_layout_engine("none")
     for fmt in ("png", "svg"):
-        fig.savefig(ref / f"{kind}.{fmt}", format=fmt, dpi=300, metadata=F.SAVE_METADATA[fmt])
+        fig.savefig(ref / f"{kind}.{fmt}", format=fmt, dpi=300, metadata=F.SAVE_METADATA[fmt],
+                    **({"pil_kwargs": F.PNG_OPTIONS} if fmt == "png" else {}))
+    labels = F.figure_labels(fig)
     matplotlib.pyplot.close("all")
     for fmt in ("png", "svg"):
         assert (tmp_path / "fast" / f"{kind}.{fmt}").read_bytes() == (ref / f"{kind}.{fmt}").read_bytes(), fmt
+    # the labels are those of the full draw (save_figure reads them after the PNG's draw)
+    side = json.loads((tmp_path / "fast" / f"{kind}.labels.json").read_text(encoding="utf-8"))
+    assert side["labels"] == labels
+
+
+@pytest.mark.parametrize("kind", ["barh", "timeline", "timeline_groups", "stacked", "grouped", "map", "network"])
+def test_lay_out_places_the_axes_as_a_full_draw(kind):
+    """_lay_out runs only the part of a first draw that places the axes (aspect, then the
+    layout engine): every axes ends up exactly where a full draw without output puts it."""
+    figs = _all_figures()
+    fig = figs.pop(kind)
+    F._lay_out(fig)
+    fast = [ax.get_position(original=False).bounds for ax in fig.axes]
+    fast_orig = [ax.get_position(original=True).bounds for ax in fig.axes]
+    matplotlib.pyplot.close("all")
+    fig = _all_figures()[kind]
+    before = [ax.get_position(original=True).bounds for ax in fig.axes]
+    fig.draw_without_rendering()
+    assert fast == [ax.get_position(original=False).bounds for ax in fig.axes]
+    assert fast_orig == [ax.get_position(original=True).bounds for ax in fig.axes]
+    assert fast_orig != before  # the layout did move them (else this test shows nothing)
+    matplotlib.pyplot.close("all")
+
+
+def test_labels_are_read_after_a_full_draw(tmp_path):
+    """The map's axes get their final limits from their aspect after the layout: a tick
+    label that the layout pass alone still holds is not drawn, and must not be listed."""
+    places = pd.DataFrame({  # a wide region: Yemen to Tehran (the report's map of attack places)
+        "name": ["قاعدة عين الأسد", "مطار بغداد الدولي", "المنطقة الخضراء", "كركوك", "إقليم كردستان",
+                 "العراق", "الأردن", "اليمن", "مرتفعات الجولان", "طهران"],
+        "lon": [42.4411, 44.2346, 44.385, 44.3922, 44.39, 44.0, 36.0, 48.5164, 35.75, 51.389],
+        "lat": [33.7856, 33.2625, 33.305, 35.4681, 36.41, 33.0, 31.0, 15.5527, 33.0, 35.6892],
+        "n": [5, 3, 2, 1, 1, 4, 1, 1, 1, 1]})
+
+    def make():
+        return F.scatter_map(places, "lon", "lat", "name", size="n", title="أماكن الهجمات")[0]
+
+    fig = make()
+    F._lay_out(fig)
+    only_layout = {d["drawn"] for d in F.figure_labels(fig)}
+    matplotlib.pyplot.close("all")
+    fig = make()
+    fig.canvas.draw()
+    drawn = {d["drawn"] for d in F.figure_labels(fig)}
+    matplotlib.pyplot.close("all")
+    assert only_layout - drawn  # the case exists: a tick label only the layout pass holds
+    F.save_figure(make(), "map", directory=tmp_path)
+    side = json.loads((tmp_path / "map.labels.json").read_text(encoding="utf-8"))
+    assert {d["drawn"] for d in side["labels"]} == drawn
+    # without a PNG, a draw without output gives the same labels
+    F.save_figure(make(), "map_svg", formats=("svg",), directory=tmp_path)
+    matplotlib.pyplot.close("all")
+    side = json.loads((tmp_path / "map_svg.labels.json").read_text(encoding="utf-8"))
+    assert {d["drawn"] for d in side["labels"]} == drawn
 
 
 def test_save_figure_lays_out_once(tmp_path, monkeypatch):

@@ -1,15 +1,17 @@
 """save_figure's threaded PNG encoding gives exactly what matplotlib's savefig gives.
 
-``_save_png_async`` splits the PNG save into the draw and an encoding in a worker thread
-(overlapping the SVG); it must be invisible in the output: same bytes, errors propagated,
-no encoding left running.
+``_rasterise`` + ``_encode_png_async`` split the PNG save into the draw and an encoding in a
+worker thread (overlapping the SVG); it must be invisible in the output: same bytes as
+``savefig`` with the same Pillow options, errors propagated, no encoding left running.
 """
 from __future__ import annotations
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from iraqkit import figures as F
 
@@ -31,13 +33,21 @@ def test_async_png_is_byte_identical_to_savefig(tmp_path):
     fig = _barh()
     fig.draw_without_rendering()
     ref = tmp_path / "ref.png"
-    fig.savefig(ref, format="png", dpi=120, metadata=F.SAVE_METADATA["png"])
-    job = F._save_png_async(fig, tmp_path / "fast.png", 120)
-    assert job is not None
-    assert job.result() is None
+    fig.savefig(ref, format="png", dpi=120, metadata=F.SAVE_METADATA["png"], pil_kwargs=F.PNG_OPTIONS)
+    raster = F._rasterise(fig, 120)
+    assert raster is not None
+    assert F._encode_png_async(raster, tmp_path / "fast.png").result() is None
     fast = (tmp_path / "fast.png").read_bytes()
     assert fast == ref.read_bytes()
     assert fast.startswith(b"\x89PNG") and b"Software" not in fast
+    # the run-length strategy changes the compression only: the pixels and the dpi are those
+    # of matplotlib's default PNG
+    default = tmp_path / "default.png"
+    fig.savefig(default, format="png", dpi=120, metadata=F.SAVE_METADATA["png"])
+    assert default.read_bytes() != fast
+    with Image.open(default) as a, Image.open(tmp_path / "fast.png") as b:
+        assert a.info == b.info and a.mode == b.mode
+        assert np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_save_figure_with_the_helpers_equals_plain_savefig(tmp_path):
@@ -47,7 +57,8 @@ def test_save_figure_with_the_helpers_equals_plain_savefig(tmp_path):
     fig.draw_without_rendering()
     fig.set_layout_engine("none")  # save_figure draws every file from the one layout
     for fmt in ("png", "svg"):
-        fig.savefig(tmp_path / "ref" / f"bar.{fmt}", format=fmt, dpi=150, metadata=F.SAVE_METADATA[fmt])
+        fig.savefig(tmp_path / "ref" / f"bar.{fmt}", format=fmt, dpi=150, metadata=F.SAVE_METADATA[fmt],
+                    **({"pil_kwargs": F.PNG_OPTIONS} if fmt == "png" else {}))
     for fmt in ("png", "svg"):
         assert (tmp_path / "fast" / f"bar.{fmt}").read_bytes() == (tmp_path / "ref" / f"bar.{fmt}").read_bytes()
     # formats keep their order; a format other than PNG is still written directly
@@ -78,3 +89,18 @@ def test_save_figure_error_leaves_no_png_job_running(tmp_path, monkeypatch):
     assert F._encoder().submit(lambda: 1).result(timeout=30) == 1
     assert (tmp_path / "x.png").read_bytes().startswith(b"\x89PNG")
     assert not (tmp_path / "x.labels.json").exists()
+
+
+def test_a_raster_format_after_the_png_waits_for_its_encoding(tmp_path):
+    """The PNG is encoded from the Agg renderer's own buffer; another raster format drawn on
+    the same canvas at the same dpi reuses that renderer, so it must wait for the encoding
+    (else the PNG is encoded from a buffer being redrawn)."""
+    out = F.save_figure(_barh(), "r", formats=("png", "jpg", "svg"), dpi=300, directory=tmp_path / "fast")
+    assert [p.name for p in out] == ["r.png", "r.jpg", "r.svg"]
+    fig = _barh()
+    F._lay_out(fig)
+    F._freeze_layout(fig)
+    fig.savefig(tmp_path / "ref.png", format="png", dpi=300, metadata=F.SAVE_METADATA["png"],
+                pil_kwargs=F.PNG_OPTIONS)
+    assert (tmp_path / "fast" / "r.png").read_bytes() == (tmp_path / "ref.png").read_bytes()
+    assert (tmp_path / "fast" / "r.jpg").read_bytes()[:2] == b"\xff\xd8"
