@@ -8,6 +8,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.iraqkit-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb))
+# Byte-compile iraqkit as pip does an installed package (an editable install is not compiled,
+# and with PYTHONDONTWRITEBYTECODE set every notebook kernel would compile it again); a no-op
+# when the bytecode is current.
+BYTECODE = $(BIN)/python -m compileall -q iraqkit
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 0
@@ -31,9 +35,11 @@ setup: $(STAMP) ## create .venv and install the locked dependencies and iraqkit 
 # the settings of `jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=900`),
 # strips them, and for `report` renders the HTML of each notebook while the next one runs.
 report: $(STAMP) ## build everything: notebooks executed in place (tables, figures), HTML report
+	@$(BYTECODE)
 	$(BIN)/python -m iraqkit.nbtools run --html reports $(NOTEBOOKS)
 
 notebooks: $(STAMP) ## execute every notebook in order, in place, and strip volatile metadata
+	@$(BYTECODE)
 	$(BIN)/python -m iraqkit.nbtools run $(NOTEBOOKS)
 
 html: $(STAMP) ## render each notebook and the combined report to HTML under reports/
@@ -45,6 +51,7 @@ browser: ## install Debian's Chromium for the report's browser test (needs root 
 	  echo "note: Chromium could not be installed; the browser test will skip (it fails in CI)"
 
 test: $(STAMP) browser ## run all tests: unit tests (HTML report rendered first, checked in Chromium), then nbval
+	@$(BYTECODE)
 	$(MAKE) html
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import json
 import os
 import re
@@ -411,14 +412,19 @@ def _font_files(text: mtext.Text) -> list[str]:
     return list(font_manager.fontManager._find_fonts_by_props(text.get_fontproperties()))
 
 
+@functools.lru_cache(maxsize=64)
+def _font_file(path: str):
+    """The font file at *path*, loaded once (its character map is all that is read)."""
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(path)
+
+
 def _check_coverage(fig) -> None:
     """Raise if a character of any label has no glyph in its font list (spaces and
     invisible format characters excepted)."""
-    from matplotlib.ft2font import FT2Font
-
-    cache: dict[str, FT2Font] = {}
     for t in _texts(fig):
-        fonts = [cache.setdefault(f, FT2Font(f)) for f in _font_files(t)]
+        fonts = [_font_file(f) for f in _font_files(t)]
         for ch in t.get_text():
             if ch in "\n" or unicodedata.category(ch) in {"Cf", "Zs", "Cc"}:
                 continue

@@ -30,6 +30,7 @@ from .arabic import arabic_letter_share
 from .paths import FIGURES, ROOT
 
 BLOCK_TAGS = ["p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "caption", "dd", "dt"]
+_SLOT = re.compile(r"<!--iraqkit-section-(\d+)-->")
 CITATION = ("iraqkit developers ({year}). iraqkit: Arabic news on the US military presence in Iraq, "
             "2020–2026 — a reproducible report (version {version}).")
 
@@ -100,7 +101,8 @@ def _section(key: tuple[Path, int, int]) -> tuple[str, str, str, str]:
         s.decompose()
     title = main.find("h1")
     title = title.get_text(" ", strip=True).rstrip("¶") if title else stem
-    return stem, title, css, f'<section id="{stem}" class="notebook">{main.decode_contents()}</section>'
+    mark_direction(main)  # here, ahead, rather than on the whole report at the end
+    return stem, title, css, main.decode_contents()
 
 
 def prepare_section(nb_path: Path) -> None:
@@ -113,7 +115,11 @@ def render_report(nb_paths: list[Path], out: Path, year: int = 2026) -> Path:
     parts = [_section(_file_key(p)) for p in nb_paths]
     head_css = parts[0][2] if parts else None
     toc = [(stem, title) for stem, title, _, _ in parts]
-    sections = [html for _, _, _, html in parts]
+    # each section's HTML was parsed and marked by _section (ahead, while the next notebook
+    # ran): the page around them is parsed and marked here, with a placeholder in each
+    # section, and the sections' HTML goes in its place
+    sections = [f'<section id="{stem}" class="notebook"><!--iraqkit-section-{i}--></section>'
+                for i, (stem, _, _, _) in enumerate(parts)]
     cite = CITATION.format(year=year, version=__version__)
     doc = f"""<!DOCTYPE html>
 <html lang="en">
@@ -143,9 +149,14 @@ nav.toc li {{ margin: .2em 0; }}
 """
     soup = BeautifulSoup(doc, "html.parser")
     mark_direction(soup)
+    page = str(soup)
+    found = _SLOT.findall(page)
+    if found != [str(i) for i in range(len(parts))]:
+        raise RuntimeError(f"report page: section placeholders {found}, expected {len(parts)} in order")
+    html = _SLOT.sub(lambda m: parts[int(m.group(1))][3], page)  # one pass: a section's own text is left alone
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(str(soup), encoding="utf-8")
+    out.write_text(html, encoding="utf-8")
     return out
 
 

@@ -117,3 +117,37 @@ def test_report_section_cache_follows_the_notebook(tmp_path):
     report.render_report([p], tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Second title" in html and "First title" not in html
+
+
+def test_report_page_equals_marking_the_whole_page(tmp_path):
+    """render_report marks each section ahead (in _section) and only the page around them at
+    the end; the result must be the bytes of the whole page, sections inline, parsed and
+    marked at once. A section whose text looks like a placeholder is left as it is."""
+    from bs4 import BeautifulSoup
+
+    nbs = [_notebook(tmp_path / "01_tiny.ipynb"),
+           _notebook(tmp_path / "02_more.ipynb", [
+               ("markdown", "# 02 · الحوار الاستراتيجي\n\n- بند أول\n- mixed سطر 2021\n\n"
+                            "| عمود | col |\n|---|---|\n| قيمة | 3 |"),
+               ("markdown", "Literal: `<!--iraqkit-section-0-->` and <!--iraqkit-section-1--> in the text."),
+               ("code", "print('٢٠٢١')")])]
+    out = report.render_report(nbs, tmp_path / "report.html")
+    got = out.read_text(encoding="utf-8")
+
+    whole = []  # the definition: each section as exported, unmarked, inline in the page
+    for stem in ("01_tiny", "02_more"):
+        body, _ = report._export(tmp_path / f"{stem}.ipynb", hide_code=True)
+        soup = BeautifulSoup(body, "html.parser")
+        main = soup.find("main") or soup.body or soup
+        for s in main.find_all(["script"]):
+            s.decompose()
+        whole.append(f'<section id="{stem}" class="notebook">{main.decode_contents()}</section>')
+    start = got.index('<section class="notebook" id="01_tiny">')
+    end = got.rindex("</section>") + len("</section>")
+    ref_doc = got[:start] + "".join(whole) + got[end:]
+    ref = BeautifulSoup(ref_doc, "html.parser")
+    report.mark_direction(ref)
+    assert got == str(ref)
+    assert got.count('dir="rtl" lang="ar"') >= 4 and 'dir="auto"' in got
+    assert '<li dir="rtl" lang="ar"><a href="#02_more">' in got  # the page's own blocks are marked too
+    assert got.count("<!--iraqkit-section-1-->") == 1  # the section's literal comment, kept
