@@ -175,7 +175,7 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
     raw, info = ensure_corpus(work, size, seed)
     mb = info["bytes"] / 2 ** 20
     commit = code_commit()
-    stamp = {"commit": commit, "tree": code_tree(commit)}
+    stamp = {"commit": commit, "tree": code_tree(commit), "cpu": machine()["cpu"]}
     res: dict = {"size": size, "mb": round(mb, 2), "corpus": info, **stamp,
                  "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
@@ -234,7 +234,8 @@ def merge_size(old: dict, new: dict, work: Path) -> dict:
     Dask's tables are compared with the in-process ones whenever both were built by the same code."""
     for k in ("floor", "local", "cache", "dask"):  # kept from an older run: keep its stamp too
         if k in old and k not in new and "commit" not in old[k]:
-            old[k] = {**old[k], "commit": old.get("commit", ""), "when": old.get("when", "")}
+            old[k] = {**old[k], "commit": old.get("commit", ""), "when": old.get("when", ""),
+                      "cpu": old.get("cpu", "")}
     merged = {**old, **new}
     lo, dk = merged.get("local"), merged.get("dask")
     if dk is not None:
@@ -289,7 +290,22 @@ def bench_report(repeat: int = 3) -> dict:
             "ratio_runner": round(med["report"] / med["runner"], 2),
             "repeat": repeat, "samples": samples,
             "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb")),
-            "commit": code_commit(), "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+            "commit": code_commit(), "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "cpu": machine()["cpu"]}
+
+
+def backfill_cpu(results: dict) -> dict:
+    """Results written before measurements named their CPU ran on the one machine the file
+    named: give each of them that CPU (idempotent)."""
+    cpu = results.get("machine", {}).get("cpu", "")
+    for entry in results.get("sizes", {}).values():
+        entry.setdefault("cpu", cpu)
+        for k in ("floor", "local", "cache", "dask"):
+            if isinstance(entry.get(k), dict):
+                entry[k].setdefault("cpu", entry["cpu"])
+    if results.get("report"):
+        results["report"].setdefault("cpu", cpu)
+    return results
 
 
 def machine() -> dict:
@@ -321,12 +337,13 @@ def _fmt_size(n: int) -> str:
 
 
 def _measured(r: dict) -> str:
-    """Commit and time of a size's measurements: one stamp, or one per engine when they differ."""
-    stamps = {k: (r[k].get("commit", r.get("commit", "")), r[k].get("when", r.get("when", "")))
+    """Commit, time and CPU of a size's measurements: one stamp, or one per engine when they differ."""
+    stamps = {k: (r[k].get("commit", r.get("commit", "")), r[k].get("when", r.get("when", "")),
+                  r[k].get("cpu", r.get("cpu", "")))
               for k in ("local", "dask") if r.get(k)}
     if len(set(stamps.values())) <= 1:
-        return f"{r.get('commit', '')} {r.get('when', '')}"
-    return "; ".join(f"{k}: {c} {w}" for k, (c, w) in stamps.items())
+        return f"{r.get('commit', '')} {r.get('when', '')}, {r.get('cpu', '')}"
+    return "; ".join(f"{k}: {c} {w}, {u}" for k, (c, w, u) in stamps.items())
 
 
 def write_md(results: dict) -> None:
@@ -337,7 +354,10 @@ def write_md(results: dict) -> None:
          "Synthetic corpora: `benchmarks/corpus.py` (seeded; real articles of `data/raw` recombined, dates shifted,",
          "UTF-8 / UTF-8 BOM / UTF-16 / cp1256 / CRLF / HTML, about 4 % broken files).", "",
          "## Machine", "",
-         f"- CPU: {m.get('cpu')} — {m.get('cores')} cores; RAM {m.get('ram_gb')} GB",
+         "Each measurement names the CPU it ran on (the last column of the table, and the report's line). "
+         "The sandbox's machine changed between rounds: ratios measured side by side on one machine "
+         "compare; seconds measured on different machines do not.", "",
+         f"- last run on: {m.get('cpu')} — {m.get('cores')} cores; RAM {m.get('ram_gb')} GB",
          f"- OS: {m.get('os')}; Python {m.get('python')}",
          "- " + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items()),
          f"- measured: {results.get('when', '')}", "",
@@ -368,7 +388,8 @@ def write_md(results: dict) -> None:
     rep = results.get("report")
     L += ["", "## Report", ""]
     if rep:
-        when = f" Measured {rep['when']}, commit `{rep['commit']}`." if rep.get("commit") else ""
+        when = (f" Measured {rep['when']}, commit `{rep['commit']}`, on {rep.get('cpu', '')}."
+                if rep.get("commit") else "")
         rounds = (f" Medians of {rep['repeat']} interleaved rounds (report: "
                   + ", ".join(f"{x:g}" for x in rep["samples"]["report"]) + " s; trivial by the same runner: "
                   + ", ".join(f"{x:g}" for x in rep["samples"]["runner"]) + " s).") if rep.get("repeat") else ""
@@ -435,7 +456,7 @@ def main(argv=None) -> int:
     ap.add_argument("--report-repeat", type=int, default=3, metavar="N",
                     help="rounds of the report measurement (medians are reported; default 3)")
     a = ap.parse_args(argv)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = backfill_cpu(json.loads(RESULTS.read_text()) if RESULTS.exists() else {})
     if not a.md_only:
         a.work.mkdir(parents=True, exist_ok=True)
         if not a.report_only:  # the report always runs the working tree (`make report`)
