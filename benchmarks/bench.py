@@ -403,15 +403,19 @@ def write_md(results: dict) -> None:
     else:
         L += ["Not measured (run with `--report`)."]
     # targets
-    L += ["", "## Targets", "", "| target | measured | met? |", "|---|---|---|"]
+    L += ["", "## Targets", "", "| target | measured | met? | on |", "|---|---|---|---|"]
+
+    def cpu(*ms) -> str:  # the CPU(s) a row's measurements ran on
+        return " / ".join(dict.fromkeys(x.get("cpu", "") for x in ms if x))
+
     for r in sizes:
         fl, lo = r.get("floor"), r.get("local")
         if fl and lo:
             L.append(f"| full pipeline ≥ {TARGETS['per_core']} MB/s per core ({_fmt_size(r['size'])}) | "
-                     f"{lo['mb_s_core']} | {'yes' if lo['mb_s_core'] >= TARGETS['per_core'] else 'no'} |")
+                     f"{lo['mb_s_core']} | {'yes' if lo['mb_s_core'] >= TARGETS['per_core'] else 'no'} | {cpu(lo)} |")
             ratio = fl["mb_s"] / lo["mb_s"]
             L.append(f"| full pipeline within {TARGETS['floor_ratio']:g}× the floor ({_fmt_size(r['size'])}) | "
-                     f"{ratio:.1f}× | {'yes' if ratio <= TARGETS['floor_ratio'] else 'no'} |")
+                     f"{ratio:.1f}× | {'yes' if ratio <= TARGETS['floor_ratio'] else 'no'} | {cpu(fl, lo)} |")
         if r.get("dask") and lo:
             sp = lo["seconds"] / r["dask"]["seconds"]
             note = "" if r["size"] >= 2 ** 30 else " (target is for 1 GB; this size only indicative)"
@@ -419,21 +423,22 @@ def write_md(results: dict) -> None:
                 note += (f" (the engines ran different code: in-process {lo.get('commit', '?')}, "
                          f"dask {r['dask'].get('commit', '?')})")
             L.append(f"| dask 2 workers ≥ {TARGETS['dask_speedup']}× in-process ({_fmt_size(r['size'])}){note} | "
-                     f"{sp:.2f}× | {'yes' if sp >= TARGETS['dask_speedup'] else 'no'} |")
+                     f"{sp:.2f}× | {'yes' if sp >= TARGETS['dask_speedup'] else 'no'} | {cpu(lo, r['dask'])} |")
     if not any(r.get("dask") and r.get("local") and r["size"] >= 2 ** 30 for r in sizes):
-        L.append(f"| dask 2 workers ≥ {TARGETS['dask_speedup']}× in-process (1 GB) | not measured | no |")
+        L.append(f"| dask 2 workers ≥ {TARGETS['dask_speedup']}× in-process (1 GB) | not measured | no | |")
     if rep:
         if "ratio_runner" in rep:
             L.append(f"| make report within {TARGETS['report_ratio']:g}× trivial notebooks (same runner) | "
-                     f"{rep['ratio_runner']}× | {'yes' if rep['ratio_runner'] <= TARGETS['report_ratio'] else 'no'} |")
+                     f"{rep['ratio_runner']}× | {'yes' if rep['ratio_runner'] <= TARGETS['report_ratio'] else 'no'} | {cpu(rep)} |")
         L.append(f"| make report within {TARGETS['report_ratio']:g}× trivial notebooks (four nbconvert calls) | "
-                 f"{rep['ratio']}× | {'yes' if rep['ratio'] <= TARGETS['report_ratio'] else 'no'} |")
-    rss = [(r["size"], r["local"]["maxrss_mb"]) for r in sizes if r.get("local")]
+                 f"{rep['ratio']}× | {'yes' if rep['ratio'] <= TARGETS['report_ratio'] else 'no'} | {cpu(rep)} |")
+    rss = [(r["size"], r["local"]) for r in sizes if r.get("local")]
     if len(rss) >= 2:
         (s0, a), (s1, b) = rss[0], rss[-1]
-        flat = b / a
+        flat = b["maxrss_mb"] / a["maxrss_mb"]
         L.append(f"| peak RSS flat in corpus size ({_fmt_size(s0)} vs {_fmt_size(s1)}; target is 10 MB vs 1 GB) | "
-                 f"{a} → {b} MB ({flat:.2f}×) | {'yes' if flat <= TARGETS['rss_flat'] else 'no'} |")
+                 f"{a['maxrss_mb']} → {b['maxrss_mb']} MB ({flat:.2f}×) | "
+                 f"{'yes' if flat <= TARGETS['rss_flat'] else 'no'} | {cpu(a, b)} |")
     if NOTES.exists():
         L += ["", NOTES.read_text(encoding="utf-8").rstrip()]
     OUT_MD.write_text("\n".join(L) + "\n", encoding="utf-8")

@@ -7,7 +7,8 @@ bench = _load("bench")
 
 
 def _entry(**measured):
-    return {"size": 7, "mb": 1.0, "corpus": {"files": 3}, "commit": "c", "tree": "t", "when": "w", **measured}
+    return {"size": 7, "mb": 1.0, "corpus": {"files": 3}, "commit": "c", "tree": "t", "when": "w", "cpu": "X",
+            **measured}
 
 
 def _write(d, engine, text):
@@ -19,12 +20,24 @@ def _write(d, engine, text):
 def test_a_run_of_one_engine_keeps_the_other(tmp_path):
     old = _entry(floor={"mb_s": 3.0}, local={"seconds": 100.0, "tree": "t1", "commit": "a", "when": "w1"},
                  cache={"warm_fraction": 0.2})
-    new = _entry(floor={"mb_s": 3.1}, dask={"seconds": 60.0, "tree": "t1", "commit": "b", "when": "w2"})
+    new = _entry(floor={"mb_s": 3.1}, dask={"seconds": 60.0, "tree": "t1", "commit": "b", "when": "w2", "cpu": "Y"})
     m = bench.merge_size(old, new, tmp_path)
-    assert m["local"]["seconds"] == 100.0 and m["cache"] == {"warm_fraction": 0.2, "commit": "c", "when": "w"}
+    assert m["local"]["seconds"] == 100.0
+    assert m["cache"] == {"warm_fraction": 0.2, "commit": "c", "when": "w", "cpu": "X"}  # the old run's stamp
     assert m["dask"]["seconds"] == 60.0 and m["floor"]["mb_s"] == 3.1
     assert "identical_to_local" not in m["dask"]  # no output directories to compare
-    assert bench._measured(m) == "local: a w1; dask: b w2"
+    assert bench._measured(m) == "local: a w1, X; dask: b w2, Y"
+
+
+def test_older_results_get_the_cpu_their_file_named():
+    res = {"machine": {"cpu": "Xeon"},
+           "sizes": {"7": {"size": 7, "local": {"seconds": 1.0}, "dask": {"seconds": 1.0, "cpu": "EPYC"}}},
+           "report": {"ratio": 2.0}}
+    out = bench.backfill_cpu(res)
+    assert out["sizes"]["7"]["cpu"] == "Xeon" and out["sizes"]["7"]["local"]["cpu"] == "Xeon"
+    assert out["sizes"]["7"]["dask"]["cpu"] == "EPYC"  # a measurement's own CPU is kept
+    assert out["report"]["cpu"] == "Xeon"
+    assert bench.backfill_cpu(out) == out
 
 
 def test_tables_are_compared_only_for_the_same_code(tmp_path):
@@ -76,13 +89,13 @@ def test_the_dask_target_row_says_when_the_engines_ran_different_code(tmp_path, 
     def size(dask_tree):
         return {"size": 2 ** 30, "mb": 1024.0, "corpus": {"files": 3}, "floor": {"mb_s": 4.0},
                 "local": {"seconds": 460.0, "mb_s": 2.2, "mb_s_core": 2.2, "maxrss_mb": 300.0, "tree": "t1",
-                          "commit": "new"},
-                "dask": {"seconds": 400.0, "tree": dask_tree, "commit": "old"}}
+                          "commit": "new", "cpu": "A"},
+                "dask": {"seconds": 400.0, "tree": dask_tree, "commit": "old", "cpu": "B"}}
 
     bench.write_md({"sizes": {"1": size("t0")}})
     row = [line for line in (tmp_path / "B.md").read_text(encoding="utf-8").splitlines()
            if line.startswith("| dask 2 workers")]
     assert row == ["| dask 2 workers ≥ 1.6× in-process (1 GB) (the engines ran different code: "
-                   "in-process new, dask old) | 1.15× | no |"]
+                   "in-process new, dask old) | 1.15× | no | A / B |"]
     bench.write_md({"sizes": {"1": size("t1")}})
-    assert "| dask 2 workers ≥ 1.6× in-process (1 GB) | 1.15× | no |" in (tmp_path / "B.md").read_text(encoding="utf-8")
+    assert "| dask 2 workers ≥ 1.6× in-process (1 GB) | 1.15× | no | A / B |" in (tmp_path / "B.md").read_text(encoding="utf-8")
