@@ -19,6 +19,7 @@ import functools
 import json
 import re
 import sys
+from html import escape
 from pathlib import Path
 
 import nbformat
@@ -141,7 +142,7 @@ nav.toc li {{ margin: .2em 0; }}
 <p>A reproducible report built from the articles in <code>data/raw/</code> by the notebooks in
 <code>notebooks/</code>. Every number comes out of the text by code and carries its provenance.</p>
 <p class="cite">How to cite: {cite} See <code>CITATION.cff</code>.</p>
-<nav class="toc"><ol>{''.join(f'<li><a href="#{s}">{t}</a></li>' for s, t in toc)}</ol></nav>
+<nav class="toc"><ol>{''.join(f'<li><a href="#{escape(s)}">{escape(t)}</a></li>' for s, t in toc)}</ol></nav>
 </header>
 {''.join(sections)}
 </body>

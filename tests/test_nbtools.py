@@ -151,3 +151,14 @@ def test_report_page_equals_marking_the_whole_page(tmp_path):
     assert got.count('dir="rtl" lang="ar"') >= 4 and 'dir="auto"' in got
     assert '<li dir="rtl" lang="ar"><a href="#02_more">' in got  # the page's own blocks are marked too
     assert got.count("<!--iraqkit-section-1-->") == 1  # the section's literal comment, kept
+
+
+def test_report_contents_escape_the_notebook_titles(tmp_path):
+    """The table of contents holds each notebook's title as text: markup in a title (here a
+    "<", an "&" and the page's own placeholder, written as code) must not become HTML."""
+    p = _notebook(tmp_path / "01_odd.ipynb",
+                  [("markdown", "# 01 · Ratio < 2 & `<!--iraqkit-section-0-->` الحوار\n\nنص عربي.")])
+    html = report.render_report([p], tmp_path / "r.html").read_text(encoding="utf-8")
+    toc = html[html.index('<nav class="toc">'):html.index("</nav>")]
+    assert "Ratio &lt; 2 &amp; &lt;!--iraqkit-section-0--&gt; الحوار" in toc
+    assert html.count("<section") == 1 and "نص عربي" in html
