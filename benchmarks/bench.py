@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -175,7 +176,7 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
     raw, info = ensure_corpus(work, size, seed)
     mb = info["bytes"] / 2 ** 20
     commit = code_commit()
-    stamp = {"commit": commit, "tree": code_tree(commit), "cpu": machine()["cpu"]}
+    stamp = {"commit": commit, "tree": code_tree(commit), "cpu": cpu_name()}
     res: dict = {"size": size, "mb": round(mb, 2), "corpus": info, **stamp,
                  "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
@@ -291,7 +292,7 @@ def bench_report(repeat: int = 3) -> dict:
             "repeat": repeat, "samples": samples,
             "notebooks": sorted(p.name for p in (ROOT / "notebooks").glob("0*.ipynb")),
             "commit": code_commit(), "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "cpu": machine()["cpu"]}
+            "cpu": cpu_name()}
 
 
 def backfill_cpu(results: dict) -> dict:
@@ -308,17 +309,22 @@ def backfill_cpu(results: dict) -> dict:
     return results
 
 
-def machine() -> dict:
-    import psutil
-
-    cpu = platform.processor()
+@functools.lru_cache(maxsize=1)
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``, else ``platform.processor()``)."""
     try:
         for ln in Path("/proc/cpuinfo").read_text().splitlines():
             if ln.startswith("model name"):
-                cpu = ln.split(":", 1)[1].strip()
-                break
+                return ln.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor()
+
+
+def machine() -> dict:
+    import psutil
+
+    cpu = cpu_name()
     vers = {}
     for mod in ("pandas", "numpy", "pyarrow", "dask", "distributed", "tqdm", "psutil"):
         try:

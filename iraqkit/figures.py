@@ -413,7 +413,7 @@ def _font_files(text: mtext.Text) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _font_file(path: str):
+def _loaded_font(path: str):
     """The font file at *path*, loaded once (its character map is all that is read)."""
     from matplotlib.ft2font import FT2Font
 
@@ -424,7 +424,7 @@ def _check_coverage(fig) -> None:
     """Raise if a character of any label has no glyph in its font list (spaces and
     invisible format characters excepted)."""
     for t in _texts(fig):
-        fonts = [_font_file(f) for f in _font_files(t)]
+        fonts = [_loaded_font(f) for f in _font_files(t)]
         for ch in t.get_text():
             if ch in "\n" or unicodedata.category(ch) in {"Cf", "Zs", "Cc"}:
                 continue

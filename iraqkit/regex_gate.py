@@ -101,7 +101,11 @@ def _parse(pattern: re.Pattern):
 def first_chars(pattern: re.Pattern) -> str | None:
     """A character set (regex syntax, under the pattern's flags) that holds the first
     character of every match of ``pattern``; None when the analysis cannot tell."""
-    parsed = _parse(pattern)
+    return _first_chars(_parse(pattern))
+
+
+def _first_chars(parsed) -> str | None:
+    """:func:`first_chars` of an already parsed pattern (None: not parsed)."""
     if parsed is None:
         return None
     try:
@@ -134,7 +138,7 @@ def gated(pattern: re.Pattern) -> re.Pattern:
     parsed = _parse(pattern)
     if parsed is None or _scans_fast(parsed):
         return pattern
-    chars = first_chars(pattern)
+    chars = _first_chars(parsed)  # the same parse: gating a pattern parses it once
     if chars is None:
         return pattern
     return re.compile(f"(?={chars})(?:{pattern.pattern})", pattern.flags)
