@@ -249,11 +249,8 @@ def setup(force_reshape: bool | None = None, *, font: str | os.PathLike | None =
         "savefig.dpi": 300,
     })
 
-    if _STATE.reshaper is None or _STATE.primary != primary:
-        import arabic_reshaper
-
-        config = arabic_reshaper.config_for_true_type_font(str(primary))
-        _STATE.reshaper = arabic_reshaper.ArabicReshaper(configuration=config)
+    if _STATE.primary != primary:
+        _STATE.reshaper = None  # tuned to the old font: built again, for this one, when needed
     _STATE.mode = mode
     _STATE.primary = primary
     _STATE.family = family
@@ -336,12 +333,25 @@ def _visual_line(line: str) -> str:
     return "".join(out)
 
 
+def _reshaper():
+    """arabic-reshaper configured for the primary font (its cmap decides which ligatures and
+    presentation forms it may emit), built on first use: native mode never needs it, and
+    reading the font's cmap costs a notebook kernel ~40 ms."""
+    if _STATE.reshaper is None:
+        import arabic_reshaper
+
+        config = arabic_reshaper.config_for_true_type_font(str(_STATE.primary))
+        _STATE.reshaper = arabic_reshaper.ArabicReshaper(configuration=config)
+    return _STATE.reshaper
+
+
 def _reshape_visual(text: str) -> str:
     """Fallback path: reshape (font-tuned) + bidi reorder each line, wrap it in LRO…PDF."""
     lines = []
+    reshaper = _reshaper()
     for line in text.split("\n"):
         if has_arabic(line):
-            visual = _visual_line(_STATE.reshaper.reshape(line))
+            visual = _visual_line(reshaper.reshape(line))
             line = _LRO + visual + _PDF
         lines.append(line)
     return "\n".join(lines)
