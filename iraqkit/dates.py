@@ -310,11 +310,26 @@ def _paired(m: re.Match, p: str = "") -> bool:
     return any(m.groupdict().get(p + k) for k in ("m2", "m3", "m4"))
 
 
-_P: list[tuple[str, re.Pattern, int]] = []
+#: the date patterns, in scanning order: (form, regex source, priority); compiled on first use
+#: (:func:`_patterns`), not on import, so that a notebook that never reads a date does not pay
+#: ~80 ms compiling them
+_SPECS: list[tuple[str, str, int]] = []
 
 
 def _pat(form: str, rx: str, prio: int = 0) -> None:
-    _P.append((form, gated(re.compile(rx)), prio))
+    _SPECS.append((form, rx, prio))
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> tuple[tuple[str, re.Pattern, int], ...]:
+    """The date patterns compiled (each behind its first-character gate), in scanning order."""
+    return tuple((form, gated(re.compile(rx)), prio) for form, rx, prio in _SPECS)
+
+
+def __getattr__(name: str):
+    if name == "_P":  # the compiled patterns, as a module attribute (tests read them)
+        return _patterns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _TIME = r"(?P<t>\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)"
@@ -461,7 +476,7 @@ def _candidates(nt: Normalized) -> list[_Cand]:
     # gate fails on the whole text changes nothing (one quick scan instead of a slow one)
     year = digit and _ANY_YEAR.search(t) is not None
     en_month = latin and _ANY_EN_MONTH.search(t) is not None
-    for form, rx, prio in _P:
+    for form, rx, prio in _patterns():
         if (not digit and form in _NEEDS_DIGIT) or (not latin and form in _NEEDS_LATIN) \
                 or (not month and form in _NEEDS_MONTH) or (not year and form in _NEEDS_YEAR) \
                 or (not en_month and form in _NEEDS_EN_MONTH):
