@@ -203,7 +203,7 @@ def validate_gazetteer(actors: pd.DataFrame, roles: pd.DataFrame) -> None:
     if missing:
         raise GazetteerError(f"actor_roles.csv: missing columns {missing}")
     seen: set[str] = set()
-    for i, r in actors.iterrows():
+    for i, r in zip(actors.index, actors.to_dict("records")):  # (iterrows: 10x slower)
         row = f"actors.csv row {i + 2} ({r['actor_id'] or '?'})"
         if not _ID.match(r["actor_id"]):
             raise GazetteerError(f"{row}: actor_id must be a lower-case slug")
@@ -220,7 +220,7 @@ def validate_gazetteer(actors: pd.DataFrame, roles: pd.DataFrame) -> None:
             raise GazetteerError(f"{row}: name_ar and name_en are required")
         if r["short_standalone"] not in ("yes", "no", ""):
             raise GazetteerError(f"{row}: short_standalone must be yes/no")
-    for i, r in roles.iterrows():
+    for i, r in zip(roles.index, roles.to_dict("records")):
         row = f"actor_roles.csv row {i + 2} ({r['actor_id']}, {r['role_key']})"
         if r["actor_id"] not in seen:
             raise GazetteerError(f"{row}: unknown actor_id")

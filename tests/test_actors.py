@@ -106,7 +106,7 @@ def test_dated_roles_are_real_terms():
 
 
 @pytest.mark.parametrize("column,value,message", [
-    ("actor_id", "mustafa_al_kadhimi", "duplicate actor_id"),
+    ("actor_id", None, "duplicate actor_id"),  # None: the first row's id
     ("type", "militia", "type"),
     ("alignment", "pro-Iran", "alignment"),
     ("source", "", "empty source"),
@@ -114,9 +114,9 @@ def test_dated_roles_are_real_terms():
 def test_gazetteer_validation_names_the_bad_row(tmp_path, column, value, message):
     shutil.copy(GAZETTEERS / "actor_roles.csv", tmp_path / "actor_roles.csv")
     a = pd.read_csv(GAZETTEERS / "actors.csv", dtype=str, keep_default_na=False)
-    a.loc[a.index[1], column] = value
+    a.loc[a.index[1], column] = a.loc[a.index[0], column] if value is None else value
     a.to_csv(tmp_path / "actors.csv", index=False)
-    with pytest.raises(GazetteerError, match=message):
+    with pytest.raises(GazetteerError, match=rf"^actors\.csv row 3 \(.*\): .*{message}"):  # header is row 1
         load_gazetteer(tmp_path)
 
 
@@ -125,7 +125,7 @@ def test_roles_must_refer_to_known_actors(tmp_path):
     r = pd.read_csv(GAZETTEERS / "actor_roles.csv", dtype=str, keep_default_na=False)
     r.loc[0, "actor_id"] = "nobody_at_all"
     r.to_csv(tmp_path / "actor_roles.csv", index=False)
-    with pytest.raises(GazetteerError, match="unknown actor_id"):
+    with pytest.raises(GazetteerError, match=r"^actor_roles\.csv row 2 \(nobody_at_all, .*\): unknown actor_id"):
         load_gazetteer(tmp_path)
 
 
