@@ -6,6 +6,7 @@ compares glyph ids with what matplotlib lays out / rasterises for the string it 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -405,12 +406,13 @@ def test_two_processes_write_identical_bytes(tmp_path):
         assert outs[0][name] == outs[1][name], name
 
 
-@pytest.mark.parametrize("kind", ["timeline", "network", "map", "barh"])
+@pytest.mark.parametrize("kind", ["barh", "timeline", "timeline_groups", "stacked", "grouped", "map", "network"])
 def test_save_figure_bytes_equal_a_full_draw_then_savefig(tmp_path, kind):
     """save_figure lays the figure out once, without rasterising it (cheaper), and draws every
-    file from that layout; the files must be the bytes of the straightforward way: a full
-    screen draw, the layout kept (engine "none"), then savefig per format. The first draw
-    matters: without it the timeline, network and map figures come out different."""
+    file from that layout, each text laid out once per renderer; the files must be the bytes
+    of the straightforward way: a full screen draw, the layout kept (engine "none"), then
+    savefig per format. The first draw matters: without it the timeline, network and map
+    figures come out different."""
     def make():
         figs = _all_figures()
         fig = figs.pop(kind)
@@ -453,6 +455,60 @@ def test_lay_out_places_the_axes_as_a_full_draw(kind):
     assert fast_orig == [ax.get_position(original=True).bounds for ax in fig.axes]
     assert fast_orig != before  # the layout did move them (else this test shows nothing)
     matplotlib.pyplot.close("all")
+
+
+def test_text_layouts_reused_only_while_nothing_they_depend_on_changed(monkeypatch):
+    """_text_layouts_reused keeps each text's layout per renderer: asked again, a text is not
+    laid out again; changed in anything its layout reads, it is, and its layouts are the
+    ones matplotlib computes without the reuse. matplotlib's own method is back afterwards."""
+    import matplotlib.text as mtext
+
+    calls = []
+    original = mtext.Text._get_layout
+    monkeypatch.setattr(mtext.Text, "_get_layout", lambda self, r: calls.append(1) or original(self, r))
+    counting = mtext.Text._get_layout
+    changes = [
+        lambda t: t.set_text(F.ar("عين الأسد (Ain al-Asad) 2020")),
+        lambda t: t.set_fontsize(17),
+        lambda t: t.set_fontweight("bold"),
+        lambda t: t.set_rotation(30),
+        lambda t: t.set_rotation_mode("anchor"),
+        lambda t: t.set_horizontalalignment("right"),
+        lambda t: t.set_verticalalignment("top"),
+        lambda t: t.set_text(F.ar("سطر أول\nسطر ثان أطول")),
+        lambda t: t.set_multialignment("center"),  # (it followed the alignment: right)
+        lambda t: t.set_horizontalalignment("left"),  # the lines keep their own alignment
+        lambda t: t.set_linespacing(2.5),
+        lambda t: t.get_figure(root=True).set_dpi(150),
+        lambda t: t.set_text("x $a^{2}$"),
+        lambda t: t.set_parse_math(True),  # (setup turns it off)
+    ]
+
+    def layouts(reuse: bool) -> list[tuple]:
+        fig, ax = F.new_figure()
+        t = ax.text(0.5, 0.5, F.ar("كتائب حزب الله"))
+        renderer = fig.canvas.get_renderer()
+
+        def layout():  # the extent, and each line's size and place in it
+            box, lines, _ = t._get_layout(renderer)
+            return box.bounds, [(s, tuple(map(float, wad)), tuple(map(float, xy))) for s, wad, xy in lines]
+
+        out = []
+        with F._text_layouts_reused() if reuse else contextlib.nullcontext():
+            out.append(layout())
+            for change in changes:
+                n = len(calls)
+                assert layout() == out[-1]
+                assert len(calls) == n + (not reuse)  # kept: not laid out again
+                change(t)
+                out.append(layout())
+                assert len(calls) == n + 1 + (not reuse)  # changed: laid out again
+                assert out[-1] != out[-2]
+        matplotlib.pyplot.close(fig)
+        return out
+
+    assert layouts(reuse=True) == layouts(reuse=False)
+    assert mtext.Text._get_layout is counting
 
 
 def test_labels_are_read_after_a_full_draw(tmp_path):
