@@ -34,6 +34,7 @@ import functools
 import json
 import os
 import re
+import threading
 import unicodedata
 import warnings
 import zlib
@@ -822,6 +823,10 @@ def _lay_out(fig) -> None:
             pass
 
 
+#: held while a figure is saved (see :func:`_text_layouts_reused`)
+_SAVING = threading.RLock()
+
+
 @contextlib.contextmanager
 def _text_layouts_reused():
     """While :func:`save_figure` saves one figure, lay each text out once per renderer.
@@ -835,31 +840,33 @@ def _text_layouts_reused():
     spacing, alignments, rotation), so a changed text is laid out again. Wrapped text is
     left alone (its lines depend on where it sits). The files come out byte-identical
     (tested); matplotlib's own text caching is being reworked upstream (matplotlib PR
-    #32120), and without ``_get_layout`` this does nothing.
+    #32120), and without ``_get_layout`` this does nothing. Saves from several threads take
+    turns (a lock), so each puts back the method it replaced.
     """
-    original = mtext.Text.__dict__.get("_get_layout")
-    if original is None:
-        yield
-        return
-    kept: dict[tuple, Any] = {}
+    with _SAVING:
+        original = mtext.Text.__dict__.get("_get_layout")
+        if original is None:
+            yield
+            return
+        kept: dict[tuple, Any] = {}
 
-    def _get_layout(text, renderer):
-        if text.get_wrap():
-            return original(text, renderer)
-        key = (text, renderer, text.get_text(), hash(text._fontproperties), text.get_usetex(),
-               text.get_parse_math(), text.get_figure(root=True).dpi, text._linespacing,
-               text._get_multialignment(), text.get_rotation(), text.get_rotation_mode(),
-               text._horizontalalignment, text._verticalalignment)
-        found = kept.get(key)
-        if found is None:
-            found = kept[key] = original(text, renderer)
-        return found
+        def _get_layout(text, renderer):
+            if text.get_wrap():
+                return original(text, renderer)
+            key = (text, renderer, text.get_text(), hash(text._fontproperties), text.get_usetex(),
+                   text.get_parse_math(), text.get_figure(root=True).dpi, text._linespacing,
+                   text._get_multialignment(), text.get_rotation(), text.get_rotation_mode(),
+                   text._horizontalalignment, text._verticalalignment)
+            found = kept.get(key)
+            if found is None:
+                found = kept[key] = original(text, renderer)
+            return found
 
-    mtext.Text._get_layout = _get_layout
-    try:
-        yield
-    finally:
-        mtext.Text._get_layout = original
+        mtext.Text._get_layout = _get_layout
+        try:
+            yield
+        finally:
+            mtext.Text._get_layout = original
 
 
 def _freeze_layout(fig) -> None:

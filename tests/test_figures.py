@@ -511,6 +511,39 @@ def test_text_layouts_reused_only_while_nothing_they_depend_on_changed(monkeypat
     assert mtext.Text._get_layout is counting
 
 
+def test_text_layouts_reused_by_two_threads_leave_matplotlib_as_it_was():
+    """Two saves in two threads: the second waits for the first, so neither puts back the
+    other's replacement (interleaved, the second would restore the first's, for good)."""
+    import threading
+    import time
+
+    import matplotlib.text as mtext
+
+    original = mtext.Text.__dict__["_get_layout"]
+    first_in = threading.Event()
+    seen = []
+
+    def first():
+        with F._text_layouts_reused():
+            first_in.set()
+            time.sleep(0.3)  # the second thread tries to enter meanwhile
+            seen.append(mtext.Text.__dict__["_get_layout"])
+
+    def second():
+        first_in.wait()
+        with F._text_layouts_reused():
+            seen.append(mtext.Text.__dict__["_get_layout"])
+            time.sleep(0.6)  # interleaved, the first would leave before this one
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(seen) == 2 and all(f is not original for f in seen)
+    assert mtext.Text.__dict__["_get_layout"] is original
+
+
 def test_labels_are_read_after_a_full_draw(tmp_path):
     """The map's axes get their final limits from their aspect after the layout: a tick
     label that the layout pass alone still holds is not drawn, and must not be listed."""
