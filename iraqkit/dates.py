@@ -326,12 +326,6 @@ def _patterns() -> tuple[tuple[str, re.Pattern, int], ...]:
     return tuple((form, gated(re.compile(rx)), prio) for form, rx, prio in _SPECS)
 
 
-def __getattr__(name: str):
-    if name == "_P":  # the compiled patterns, as a module attribute (tests read them)
-        return _patterns()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _TIME = r"(?P<t>\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)"
 _pat("iso8601", r"(?<![\d./\-])" + _Y.replace("(?!\\d)", "") + r"-(?P<mo>\d\d)-(?P<d>\d\d)[t ]" + _TIME
      + r"(?:z|\s?[+-]\d\d:?\d\d)?(?![\d])", 5)

@@ -742,7 +742,7 @@ def test_candidate_gates_are_necessary_conditions():
     and skipping gated forms gives the same candidates as scanning every pattern."""
     from iraqkit import dates as d
 
-    gates = {f: [] for f, _, _ in d._P}
+    gates = {f: [] for f, _, _ in d._patterns()}
     for f in gates:
         if f in d._NEEDS_YEAR:
             gates[f].append(d._ANY_YEAR)
@@ -752,7 +752,7 @@ def test_candidate_gates_are_necessary_conditions():
             gates[f].append(d._NUMERIC_GATE[f])
     matched = set()
     for nt in _real_texts():
-        for form, rx, _ in d._P:
+        for form, rx, _ in d._patterns():
             for m in rx.finditer(nt.text):
                 matched.add(form)
                 for g in gates[form]:  # the gate finds something inside the match itself
@@ -760,7 +760,7 @@ def test_candidate_gates_are_necessary_conditions():
                         (form, m.group(0))
         # the gated scan equals the full scan
         full = []
-        for form, rx, prio in d._P:
+        for form, rx, prio in d._patterns():
             full += [c for c in (d._build(form, m, nt) for m in rx.finditer(nt.text)) if c is not None]
         assert [(c.s, c.e, c.form) for c in d._candidates(nt)] == [(c.s, c.e, c.form) for c in full]
     assert {f for f in gates if gates[f]} <= matched  # every gated form was exercised

@@ -40,7 +40,7 @@ STRESS = [
 
 
 def test_every_date_pattern_is_gated():
-    for form, rx, _prio in dates._P:
+    for form, rx, _prio in dates._patterns():
         assert rx.pattern.startswith("(?=[") and _plain(rx).pattern in rx.pattern, form
 
 
@@ -80,7 +80,7 @@ def test_date_patterns_match_the_same_on_the_real_corpus(corpus):
     n = 0
     for text in corpus.values():
         t = normalize(text).text
-        for form, rx, _prio in dates._P:
+        for form, rx, _prio in dates._patterns():
             plain = _plain(rx)
             got, want = _matches(rx, t), _matches(plain, t)
             assert got == want, form
@@ -97,6 +97,6 @@ WORDS = ["في", "12", "3", "٢٠٢١", "2021", "-", "/", ".", "يناير", "ك
                                                                 min_size=12, max_size=12))
 def test_property_date_patterns_match_the_same(words, seps):
     text = normalize("".join(w + s for w, s in zip(words, seps))).text
-    for form, rx, _prio in dates._P:
+    for form, rx, _prio in dates._patterns():
         plain = _plain(rx)
         assert _matches(rx, text) == _matches(plain, text), (form, text)
