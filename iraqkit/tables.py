@@ -123,15 +123,49 @@ def _column(vals: list) -> object:
     return _CONVERT(vals)
 
 
+def _frame_maker():
+    """A function making the frame ``pd.DataFrame(dict_of_arrays, copy=False)`` makes from
+    whole column arrays (no copy, one block per column), without the constructor's generic
+    steps: ``(arrays, labels) -> DataFrame``. Object arrays get the constructor's own last
+    inference (``sanitize_array``); the numpy and pandas string arrays :func:`_column` makes
+    are what the constructor would store as they are. None when this pandas does not have
+    those internals where expected (the constructor is used then)."""
+    try:
+        from pandas.core.construction import sanitize_array
+        from pandas.core.indexes.api import default_index
+        from pandas.core.internals.construction import arrays_to_mgr
+
+        def make(arrays: list, labels: pd.Index) -> pd.DataFrame:
+            index = default_index(len(arrays[0]))
+            arrays = [sanitize_array(a, index, dtype=None, copy=False)
+                      if isinstance(a, np.ndarray) and a.dtype == object else a for a in arrays]
+            mgr = arrays_to_mgr(arrays, labels, index, verify_integrity=False, consolidate=False)
+            return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+
+        probe = make([np.array([1]), _column(["x"]), _column([None])], pd.Index(["a", "b", "c"]))
+        want = pd.DataFrame([{"a": 1, "b": "x", "c": None}])
+        if not probe.equals(want) or probe.dtypes.tolist() != want.dtypes.tolist():
+            return None
+        return make
+    except Exception:     # pragma: no cover - another pandas: the constructor
+        return None
+
+
+_MAKE_FRAME = _frame_maker()
+
+
 def frame_from_records(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     """``pd.DataFrame(rows, columns=columns)`` (same dtypes, values and axes), built from whole
     columns: a column of ``str`` becomes pandas' default string array through pyarrow, one of
     ``int`` / ``float`` / ``bool`` a numpy array, any other column of scalars goes through
     pandas' own conversion of that column (then through the same final inference as in
     ``pd.DataFrame``: both end in its arrays constructor), and the column labels come from a
-    cached Index (inferring them is a good part of the cost for frames of a few rows). No rows
-    give a copy of the cached empty frame. A row without one of the columns, or a value that
-    is not a plain scalar, makes the whole frame ``pd.DataFrame``'s."""
+    cached Index (inferring them is a good part of the cost for frames of a few rows). The
+    frame is assembled from those arrays directly (:func:`_frame_maker`: the block layout
+    ``pd.DataFrame`` gives, one block per column), which on frames of a few rows costs less
+    than half of the constructor's generic path. No rows give a copy of the cached empty
+    frame. A row without one of the columns, or a value that is not a plain scalar, makes
+    the whole frame ``pd.DataFrame``'s."""
     key = tuple(columns)
     cached = _FRAME_AXES.get(key)
     if cached is None:
@@ -141,17 +175,19 @@ def frame_from_records(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     labels, empty = cached
     if not rows:
         return empty.copy()
-    data = {}
-    for i, c in enumerate(columns):
+    data = []
+    for c in columns:
         try:
             col = _column([r[c] for r in rows])
         except KeyError:
             col = None
         if col is None:
             return pd.DataFrame(rows, columns=columns)
-        data[i] = col
-    df = pd.DataFrame(data, copy=False)      # labels 0..n-1: a RangeIndex, nothing to infer
-    df.columns = labels.copy()               # a new Index object on the same labels
+        data.append(col)
+    if _MAKE_FRAME is not None and data:
+        return _MAKE_FRAME(data, labels.copy())   # a new Index object on the same labels
+    df = pd.DataFrame(dict(enumerate(data)), copy=False)  # labels 0..n-1: a RangeIndex
+    df.columns = labels.copy()
     return df
 
 

@@ -152,3 +152,28 @@ def test_itertuples_on_real_sentences_and_mentions(corpus_tables):
         m = extract_doc(str(doc_id), "", sdf, load_gazetteer())["mentions"]
         assert len(m)
         _tuples_equal(itertuples(m), list(m.itertuples(index=False)))
+
+
+def _blocks(df):
+    return [(type(b).__name__, str(b.dtype), tuple(b.mgr_locs.as_array), b.values.shape) for b in df._mgr.blocks]
+
+
+def test_frame_from_records_assembles_the_frame_the_constructor_makes(monkeypatch):
+    """The direct assembly (``tables._MAKE_FRAME``) gives the frame of the constructor's path
+    from the same column arrays: equal, and the same blocks (one per column, not consolidated)."""
+    from iraqkit import tables
+    assert tables._MAKE_FRAME is not None       # the pinned pandas has the internals it uses
+    rng = random.Random(11)
+    pool = ["x", "", "ي", 0, 7, 2 ** 70, 1.5, float("nan"), True, None, pd.NA]
+    cols = list("abcdef")
+    for _ in range(200):
+        kinds = [rng.sample(pool, rng.randint(1, 2)) for _ in cols]
+        rows = [{c: rng.choice(kinds[i]) for i, c in enumerate(cols)} for _ in range(rng.randint(1, 5))]
+        fast = frame_from_records(rows, cols)
+        monkeypatch.setattr(tables, "_MAKE_FRAME", None)
+        slow = frame_from_records(rows, cols)
+        monkeypatch.undo()
+        strictly_equal(fast, slow)
+        strictly_equal(fast, pd.DataFrame(rows, columns=cols))
+        assert _blocks(fast) == _blocks(slow)
+        assert len(fast._mgr.blocks) == len(cols)
