@@ -644,3 +644,21 @@ def test_sentence_actors_index_finds_the_same_mentions_as_a_full_scan():
             s0 = rng.randint(0, 450)
             s1 = s0 + rng.randint(0, 80)
             assert _sentence_actors(records, sid, s0, s1) == scan(records, sid, s0, s1)
+
+
+def test_topicless_agreement_takes_the_documents_topic_or_is_dropped():
+    """'توصلا إلى اتفاق' names no topic: it takes the topic of the document's nearest
+    topic-bearing agreement; an announcement with no topic-bearing announcement to refer
+    back to is dropped (and the rows after it keep a 0..n-1 index)."""
+    m = doc(["وأعلن المتحدث ذلك رسميا أمس.",
+             "توصلت بغداد وواشنطن إلى اتفاق على انسحاب القوات القتالية الأمريكية من العراق.",
+             "وقال مسؤول عراقي إن الجانبين توصلا إلى اتفاق خلال الجولة."])
+    assert [(r.sentence_id, r.kind, r.topic) for r in m.itertuples()] == [
+        (2, "agreement", "combat_mission_end"), (3, "agreement", "combat_mission_end")]
+    assert list(m.index) == [0, 1] and str(m["topic"].dtype) == "str"
+    # alone, the topicless agreement refers back to nothing: no milestone
+    assert doc(["وقال مسؤول عراقي إن الجانبين توصلا إلى اتفاق خلال الاجتماع."]).empty
+    # the topic taken is the nearest one of the same kind (the earlier one on a tie)
+    m = doc(["أعلن رئيس الوزراء انتهاء المهمة القتالية لقوات التحالف.", "وأعلن المتحدث ذلك رسميا أمس."])
+    assert [(r.sentence_id, r.kind, r.topic) for r in m.itertuples()] == [
+        (1, "announcement", "combat_mission_end"), (2, "announcement", "combat_mission_end")]
