@@ -1173,7 +1173,9 @@ def sort_part(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
     """One per-document table in its final column set and row order."""
     cols, order = DOC_PARTS[name]
     df = pd.DataFrame(columns=cols) if df is None else df
-    return sort_stable(df, order)[cols]
+    df = sort_stable(df, order)
+    # already in the final columns (every extracted frame): selecting them would only copy
+    return df if df.columns.tolist() == cols else df[cols]
 
 
 def finish(parts: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:

@@ -88,7 +88,7 @@ from .arabic import WORD_CHARS, Normalized, TermMatcher, norm, normalize
 from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .numbers import COUNTED_NOUNS, Quantity, find_quantities_normalized
 from .paths import GAZETTEERS, LEXICONS
-from .tables import frame_from_records, itertuples
+from .tables import frame_from_records, itertuples, sort_stable
 
 ATTACK_COLUMNS = [
     "event_id", "doc_id", "sentence_id", "start", "end", "evidence", "kind", "n_attacks", "qualifier",
@@ -1045,7 +1045,8 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     rows: list[dict] = []
     prev_time: _Time | None = None       # last resolved date in the previous sentences
     prev_day: _Time | None = None        # last day-precision date in the previous sentences
-    sents = sentences_df.sort_values("start") if len(sentences_df) else sentences_df
+    # in text order (sentences come in order: then nothing is sorted); starts are distinct
+    sents = sort_stable(sentences_df, ["start"])
     for srow in itertuples(sents):
         text = str(srow.text)
         s0 = int(srow.start)

@@ -82,7 +82,7 @@ import pandas as pd
 from .arabic import Normalized, TermMatcher, WORD_CHARS, norm, normalize
 from .grouping import Groups, collapse_classes, expand_groups, linked_groups, sweep_pairs
 from .paths import LEXICONS
-from .tables import frame_from_records, itertuples, records
+from .tables import frame_from_records, itertuples, records, sort_stable
 
 # ----------------------------------------------------------------------------------------
 # constants and columns
@@ -1295,7 +1295,7 @@ def extract_doc(doc_id: str, published, sentences_df: pd.DataFrame,
     pub = _blank_to_str(published)
     anchor, aprec = parse_anchor(pub)
     rows, troops = [], []
-    sents = sentences_df.sort_values("start")
+    sents = sort_stable(sentences_df, ["start"])   # in text order (usually already: no sort)
     context_series = ""          # nearest named track in the earlier sentences
     prev_parts = ""              # participants carried from the preceding sentence
     records = _mention_records(mentions_df, doc_id)
