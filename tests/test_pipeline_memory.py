@@ -113,13 +113,37 @@ def test_merged_cache_of_spilled_tables(tmp_path, refs, synth):
     assert len(tables["mentions"]) == len(pd.read_csv(out / "mentions.csv"))
 
 
-def test_text_cache_is_emptied_after_each_batch(tmp_path):
+def test_text_caches_are_emptied_after_each_file(monkeypatch):
+    """No sentence-level cache entry of one file is there when the next file starts (the
+    benchmark must not measure hits a corpus of distinct articles would not get), while the
+    files' own work did fill them; the word-level cache (``arabic.norm``) is kept."""
+    import importlib
     streamed, _ = pipeline.split_stages(list(pipeline.STAGES))
     cfg = pipeline.BatchConfig(streamed=streamed, overrides=pd.DataFrame(columns=["doc_id", "field", "value"]))
+    caches = [getattr(importlib.import_module(f"iraqkit.{m}"), f) for m, f in pipeline.TEXT_CACHES]
+    assert len(caches) == 5
     arabic.normalize("نص")
-    res = pipeline.process_batch([str(sorted(RAW.glob("*.txt"))[0])], cfg)
-    assert len(res[0]["stages"]["actors"]["mentions"][0][1]) > 0
-    assert arabic.normalize.cache_info().currsize == 0
+    arabic.norm("نص")
+    at_start, after = [], []
+    real_ingest, real_parts = pipeline.ingest_file, pipeline._doc_stage_parts
+
+    def ingest_file(path, data):
+        at_start.append([c.cache_info().currsize for c in caches])
+        return real_ingest(path, data)
+
+    def doc_stage_parts(*a):
+        out = real_parts(*a)
+        after.append([c.cache_info().currsize for c in caches])
+        return out
+    monkeypatch.setattr(pipeline, "ingest_file", ingest_file)
+    monkeypatch.setattr(pipeline, "_doc_stage_parts", doc_stage_parts)
+    files = [str(p) for p in sorted(RAW.glob("*.txt"))[:3]]
+    res = pipeline.process_batch(files, cfg)
+    assert len(res) == 3 and all(len(r["stages"]["actors"]["mentions"][0][1]) > 0 for r in res)
+    assert at_start[0][0] >= 1 and at_start[1:] == [[0] * 5, [0] * 5]
+    assert all(min(sizes) > 0 for sizes in after)        # each file used every one of them
+    assert [c.cache_info().currsize for c in caches] == [0] * 5
+    assert arabic.norm.cache_info().currsize > 0
 
 
 def _rss_mb() -> float:
