@@ -120,9 +120,11 @@ def fold_char(ch: str) -> str:
         return _FOLD[ch]
     o = ord(ch)
     if 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF:
-        # presentation forms -> base letters (may expand: U+FEFB -> لا)
+        # presentation forms -> base letters (may expand: U+FEFB -> لا); a character of
+        # these blocks without a compatibility form (the ornate parentheses ﴾ ﴿ of a Quran
+        # quotation, ﷽, unassigned code points) stays as it is
         dec = unicodedata.normalize("NFKC", ch)
-        return "".join(fold_char(c) for c in dec)
+        return ch if dec == ch else "".join(fold_char(c) for c in dec)
     if ch.isspace():
         return " "
     if "A" <= ch <= "Z":

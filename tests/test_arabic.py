@@ -103,6 +103,15 @@ def test_property_fast_normalisation_equals_the_reference(text, collapse):
     assert fast.offsets == slow.offsets
 
 
+def test_characters_of_the_presentation_blocks_without_a_compatibility_form_are_kept():
+    """The ornate parentheses of a Quran quotation (and ﷽, unassigned code points of those
+    blocks) have no NFKC form of their own: they are kept, not folded for ever (they made
+    normalisation recurse until Python gave up, and a build with such an article fail)."""
+    nt = normalize("قال تعالى ﴿وَلَا تَقْتُلُوا﴾ ﷽ ﻻ")
+    assert nt.text == "قال تعالي ﴿ولا تقتلوا﴾ ﷽ لا"
+    assert nt.span(10, 11) == (10, 11) and nt.original[nt.span(10, 11)[0]] == "﴿"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=SPECIAL + "\ufd3e\ufdfc\ufe75\u00bd\u2460", max_size=60),
        st.sampled_from([0.0, 0.3, 0.5, 1.0]))

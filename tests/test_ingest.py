@@ -89,6 +89,18 @@ def test_json_objects_with_a_text_field_become_articles(tmp_path):
     assert docs.loc["scraped@2", "title"] == "عنوان ثان"
 
 
+def test_an_article_quoting_the_quran_in_ornate_parentheses_is_ingested(tmp_path):
+    """﴿ … ﴾ (U+FD3F, U+FD3E) have no compatibility form: normalising them used to recurse
+    until Python gave up, and the build failed on the article."""
+    quote = " واستشهد الخطيب بقوله تعالى ﴿وَلَا تَقْتُلُوا أَنْفُسَكُمْ﴾ في كلمته."
+    (tmp_path / "quran.txt").write_text(ARTICLE.replace("\n", quote + "\n", 3), encoding="utf-8")
+    t = ingest(tmp_path, verify=False, overrides=pd.DataFrame(columns=["doc_id", "field", "value", "reason"]))
+    assert t["quarantine"].empty and len(t["documents"]) == 1
+    s = t["sentences"]
+    hit = s[s["text"].str.contains("﴿ولا تقتلوا", regex=False) | s["text"].str.contains("﴿وَلَا", regex=False)]
+    assert len(hit) == 1
+
+
 # --- quarantine and reconciliation --------------------------------------------------------
 def test_every_file_is_ingested_or_quarantined_with_its_reason(tmp_path):
     (tmp_path / "good.txt").write_text(ARTICLE, encoding="utf-8")
