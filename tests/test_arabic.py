@@ -103,6 +103,33 @@ def test_property_fast_normalisation_equals_the_reference(text, collapse):
     assert fast.offsets == slow.offsets
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=ARABIC_CHARS + " \u3000\u3001\u4e2d\uff21\U0001f600\u0640\u064b", max_size=40))
+def test_property_fast_normalisation_beyond_the_translation_table(text):
+    """Characters above the highest code point the fold table changes (CJK, full-width,
+    emoji) are kept as they are, as by the reference."""
+    from iraqkit.arabic import _normalize_slow
+
+    assert normalize(text).text == _normalize_slow(text).text
+    assert normalize(text).offsets == _normalize_slow(text).offsets
+
+
+def test_fast_normalisation_of_every_character_equals_the_reference():
+    """Each code point of the Basic Multilingual Plane (surrogates aside), alone and between
+    two letters, normalises as :func:`fold_char` says."""
+    from iraqkit.arabic import _normalize_fast, _normalize_slow
+
+    for c in map(chr, range(0x10000)):
+        if "\ud800" <= c <= "\udfff":
+            continue
+        for text in (c, "ب" + c + "ب"):
+            slow = _normalize_slow(text, True)
+            if "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufeff":
+                assert normalize(text) == slow        # presentation forms take the reference path
+            elif _normalize_fast(text, True) != slow:
+                raise AssertionError(f"U+{ord(c):04X}")
+
+
 def test_characters_of_the_presentation_blocks_without_a_compatibility_form_are_kept():
     """The ornate parentheses of a Quran quotation (and ﷽, unassigned code points of those
     blocks) have no NFKC form of their own: they are kept, not folded for ever (they made
