@@ -42,8 +42,11 @@ def records(df: pd.DataFrame) -> list[dict]:
     types (tested in ``tests/test_tables.py``)."""
     cols = list(df.columns)
     lists = []
-    for c in cols:
-        vals = df[c].tolist()
+    get = getattr(df, "_get_column_array", None) if df.columns.is_unique else None
+    for k, c in enumerate(cols):
+        arr = get(k) if get is not None else None
+        # a pyarrow string column: its values at once (see _iterated), else pandas' tolist
+        vals = _iterated(arr) if _ARROW_STR is not None and type(arr) is _ARROW_STR else df[c].tolist()
         if any(v is pd.NA for v in vals):   # to_dict gives None for a nullable dtype's NA
             vals = [None if v is pd.NA else v for v in vals]
         lists.append(vals)
