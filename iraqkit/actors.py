@@ -75,7 +75,7 @@ import pandas as pd
 
 from .arabic import DIACRITICS, TATWEEL, Normalized, TermMatcher, fold_char, normalize, norm
 from .paths import GAZETTEERS, LEXICONS
-from .tables import frame_from_records, sort_stable
+from .tables import frame_from_records, records, sort_stable
 
 TYPES = ("person", "state", "government body", "armed forces", "armed faction", "international force",
          "international organisation", "political party", "media", "research")
@@ -203,7 +203,7 @@ def validate_gazetteer(actors: pd.DataFrame, roles: pd.DataFrame) -> None:
     if missing:
         raise GazetteerError(f"actor_roles.csv: missing columns {missing}")
     seen: set[str] = set()
-    for i, r in zip(actors.index, actors.to_dict("records")):  # (iterrows: 10x slower)
+    for i, r in zip(actors.index, records(actors)):  # (iterrows: 10x slower)
         row = f"actors.csv row {i + 2} ({r['actor_id'] or '?'})"
         if not _ID.match(r["actor_id"]):
             raise GazetteerError(f"{row}: actor_id must be a lower-case slug")
@@ -220,7 +220,7 @@ def validate_gazetteer(actors: pd.DataFrame, roles: pd.DataFrame) -> None:
             raise GazetteerError(f"{row}: name_ar and name_en are required")
         if r["short_standalone"] not in ("yes", "no", ""):
             raise GazetteerError(f"{row}: short_standalone must be yes/no")
-    for i, r in zip(roles.index, roles.to_dict("records")):
+    for i, r in zip(roles.index, records(roles)):
         row = f"actor_roles.csv row {i + 2} ({r['actor_id']}, {r['role_key']})"
         if r["actor_id"] not in seen:
             raise GazetteerError(f"{row}: unknown actor_id")

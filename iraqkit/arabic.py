@@ -158,7 +158,8 @@ def _normalize_slow(text: str, collapse_space: bool = True) -> Normalized:
 
 
 _DROPPED = DIACRITICS | {TATWEEL} | INVISIBLE
-_DROP_RUNS = re.compile("[^" + "".join(re.escape(c) for c in sorted(_DROPPED)) + "]+")
+_DROPPED_SET = "".join(re.escape(c) for c in sorted(_DROPPED))   # their regex character set
+_DROP_RUNS = re.compile("[^" + _DROPPED_SET + "]+")
 _PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 _SPACE_RUNS = re.compile(" {2,}")
 #: one-to-one folds for str.translate (everything fold_char maps to exactly one character)
@@ -170,7 +171,7 @@ _TABLE.update({ord(k): v for k, v in _FOLD.items() if len(v) == 1})  # _FOLD win
 #: character beyond it is an IndexError, which ``str.translate`` reads as "unchanged", as it
 #: reads a missing dict key): translating with it takes half the time of the dict
 _TABLE_SEQ: tuple[str, ...] = tuple(_TABLE.get(c, chr(c)) for c in range(max(_TABLE) + 1))
-_ANY_DROPPED = re.compile("[" + "".join(re.escape(c) for c in sorted(_DROPPED)) + "]")
+_ANY_DROPPED = re.compile("[" + _DROPPED_SET + "]")
 
 
 def _normalize_fast(text: str, collapse_space: bool) -> Normalized:

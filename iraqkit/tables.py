@@ -220,20 +220,10 @@ def itertuples(df: pd.DataFrame) -> list[tuple]:
     return list(map(row._make, zip(*cols)))
 
 
-def _string_array_type():
-    """pandas' pyarrow-backed string array class, when it has the attributes
-    :func:`_iterated` reads (else None)."""
-    try:
-        from pandas.arrays import ArrowStringArray
-        probe = pd.array(["x", None], dtype="str")
-        if type(probe) is not ArrowStringArray or not hasattr(probe, "_pa_array"):
-            return None
-        return ArrowStringArray
-    except Exception:     # pragma: no cover - another pandas
-        return None
-
-
-_ARROW_STR = _string_array_type()
+#: the class of :data:`_STR_ARRAY`'s arrays (pandas' pyarrow-backed string array), when they
+#: keep their pyarrow data where :func:`_iterated` reads it; else None
+_PROBE = _STR_ARRAY(["x"]) if _STR_ARRAY is not None else None
+_ARROW_STR = type(_PROBE) if hasattr(_PROBE, "_pa_array") else None
 
 
 def _iterated(arr) -> list:
