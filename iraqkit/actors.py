@@ -73,7 +73,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .arabic import DIACRITICS, TATWEEL, Normalized, TermMatcher, fold_char, normalize, norm
+from .arabic import DIACRITICS, TATWEEL, Normalized, TermMatcher, fold_char, normalize, norm, norm_text
 from .paths import GAZETTEERS, LEXICONS
 from .tables import frame_from_records, records, sort_stable
 
@@ -860,7 +860,7 @@ class _Doc:
         direct = []
         for q in self._direct_quotes():
             k, s, e, inner = q
-            n_tok = len([t for t in _TOKEN.findall(norm(inner)) if _LETTER.match(t)])
+            n_tok = len([t for t in _TOKEN.findall(norm_text(inner)) if _LETTER.match(t)])
             # a quoted actor name ("المقاومة الإسلامية في العراق") is not a quote
             covered = sum(max(0, min(h.end, e - 1) - max(h.start, s + 1)) for h in ments_by_sent.get(k, ()))
             if covered >= 0.6 * len(inner.strip()):
@@ -983,7 +983,7 @@ class _Doc:
                     g.info(h.actor_id)["type"] == "person" for h in sent_ments):
                 last = (k,) + last[1:]
         for qi, q in enumerate(direct):
-            if qi not in used and len(_TOKEN.findall(norm(q[3]))) >= 4:
+            if qi not in used and len(_TOKEN.findall(norm_text(q[3]))) >= 4:
                 rows.append(self._quote_row(q[0], q[1], q[2], ("", ""), "", q[3]))
         rows.sort(key=lambda r: (r["start"], r["end"], r["verb"]))
         return rows

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .arabic import is_arabic_text, norm
+from .arabic import is_arabic_text, norm_text
 from .paths import LEXICONS
 
 PATTERNS_FILE = LEXICONS / "cleaning_patterns.tsv"
@@ -194,7 +194,7 @@ def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segmen
             return idx
         seg.title = lines[idx]
         seg.header_end = lines[idx].end
-        title_key = norm(lines[idx].text)
+        title_key = norm_text(lines[idx].text)
         j = idx + 1
         seen_dateline = False
         pending_masthead: Line | None = None
@@ -206,7 +206,7 @@ def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segmen
                 j += 1
                 continue
             k += 1
-            if norm(ln.text) == title_key:
+            if norm_text(ln.text) == title_key:
                 removed.append(Removed(ln.start, ln.end, "title_repeat", "same as title"))
                 seg.header_end = ln.end
                 j += 1
@@ -261,7 +261,7 @@ def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segmen
             removed.append(Removed(ln.start, ln.end, "footer", "after a tail footer marker"))
             i += 1
             continue
-        if norm(t) == norm(seg.title.text) if seg.title else False:
+        if norm_text(t) == norm_text(seg.title.text) if seg.title else False:
             removed.append(Removed(ln.start, ln.end, "title_repeat", "same as title"))
             i += 1
             continue
@@ -323,7 +323,7 @@ def clean(text: str, patterns: tuple[Pattern, ...] | None = None) -> list[Segmen
 
 
 def _words(t: str) -> list[str]:
-    return re.findall(r"\w+", norm(t))
+    return re.findall(r"\w+", norm_text(t))
 
 
 def _mark_pull_quotes(text: str, lines: list[Line], seg: Segment) -> None:
@@ -385,7 +385,7 @@ _DATE_EXTRA = [
 def _is_date_only(t: str) -> bool:
     """A line holding only a date: numeric (``2024/02/08``) or written (``الخميس 8 شباط 2024``),
     optionally with a weekday, a time (``- 10:20``) and a time zone (``بتوقيت غرينتش``)."""
-    s = norm(t)
+    s = norm_text(t)
     if not re.search(r"\d", s):
         return False
     rest, n = s, 0

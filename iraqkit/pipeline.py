@@ -583,7 +583,8 @@ def unpack_batch(packed: tuple, bulk: Iterable[tuple[str, str]] = ()) -> list[di
 #: the caches of functions of a whole text or a sentence, as ``(module, function)``: they
 #: serve reuse within a document (several stages and matchers read the same sentence, the
 #: attacks and milestones stages resolve its dates against the same anchor); word-level
-#: caches (``arabic.norm``) stay, since articles share words, not sentences
+#: caches (``arabic.norm``) stay, since articles share words, not sentences (lines and
+#: quotations are normalised with ``arabic.norm_text``, which leaves no entry in ``norm``'s cache)
 TEXT_CACHES = (("arabic", "normalize"), ("arabic", "_word_tokens"), ("actors", "matching_view"),
                ("dates", "_resolve_time_expressions_cached"), ("numbers", "_find_quantities_cached"))
 

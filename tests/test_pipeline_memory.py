@@ -146,6 +146,36 @@ def test_text_caches_are_emptied_after_each_file(monkeypatch):
     assert arabic.norm.cache_info().currsize > 0
 
 
+def test_the_build_long_word_cache_holds_no_line_or_quotation(monkeypatch):
+    """``arabic.norm`` keeps 65,536 entries for the whole build: it must only see words,
+    names and lexicon entries, not the lines and quotations of the articles (distinct in a
+    real archive: about 75 MB once full)."""
+    import importlib
+    streamed, _ = pipeline.split_stages(list(pipeline.STAGES))
+    cfg = pipeline.BatchConfig(streamed=streamed, overrides=pd.DataFrame(columns=["doc_id", "field", "value"]))
+    for m in ("actors", "attacks", "milestones", "dates", "numbers"):  # the stage modules, loaded
+        importlib.import_module(f"iraqkit.{m}")
+    seen: list[str] = []
+    real = arabic.norm
+
+    def recording(text):
+        seen.append(text)
+        return real(text)
+    mods = [mod for name, mod in sorted(sys.modules.items())
+            if name.startswith("iraqkit.") and getattr(mod, "norm", None) is real]
+    assert {m.__name__ for m in mods} >= {"iraqkit.actors", "iraqkit.attacks", "iraqkit.dates"}
+    for mod in mods:
+        monkeypatch.setattr(mod, "norm", recording)
+    files = [str(p) for p in sorted(RAW.glob("*.txt"))]
+    res = pipeline.process_batch(files, cfg)
+    assert sum(len(r["sents"]) for r in res) > 100
+    assert len(seen) > 100                       # the stages do use it, for words and names
+    assert max(map(len, seen)) <= 60, max(seen, key=len)[:80]
+    # the lines and quotations still read the same normalised text
+    line = "  الإعلان عن الصفقة كان مقررًا خلال آب نفسه، لكنه تأخر  "
+    assert arabic.norm_text(line) == real(line) and "  " not in arabic.norm_text(line)
+
+
 def _rss_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2 ** 20
 
