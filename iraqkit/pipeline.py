@@ -871,6 +871,70 @@ def _restore_merged_files(entry, directory: Path | None, out: Path, parquet_dir:
     return dict(counts)
 
 
+class DigestIndex:
+    """``{sha256 digest: file position}`` for the duplicate check, compactly: the 32-byte
+    digests side by side in one ``bytearray`` and an open-addressing table of their numbers
+    (linear probing, at most half full). About 50 bytes per file where a dict of ``bytes``
+    keys and ``int`` values takes about 156 (``tracemalloc``, 177,400 digests, the 1 GB
+    corpus's number of files: 8.4 MB instead of 26.4 MB, held through the batches). ``get`` is the dict's ``get``; ``add`` is ``d[k] = v`` for a
+    digest not yet there (the build adds a file's digest only when it is not)."""
+
+    __slots__ = ("digests", "positions", "slots", "mask", "n")
+
+    def __init__(self, capacity: int = 1024):
+        size = 1024
+        while size < 2 * capacity:
+            size *= 2
+        self.digests = bytearray()
+        self.positions = array("i")
+        self.slots = array("i", [-1]) * size
+        self.mask = size - 1
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _find(self, digest: bytes) -> int:
+        """The slot holding ``digest``, or the empty slot where it would go."""
+        if len(digest) != 32:
+            raise ValueError(f"a sha256 digest has 32 bytes, not {len(digest)}")
+        slots, digests, mask = self.slots, self.digests, self.mask
+        h = int.from_bytes(digest[:8], "little") & mask
+        while True:
+            i = slots[h]
+            if i < 0 or digests[32 * i:32 * i + 32] == digest:
+                return h
+            h = (h + 1) & mask
+
+    def get(self, digest: bytes, default=None):
+        i = self.slots[self._find(digest)]
+        return default if i < 0 else self.positions[i]
+
+    def __contains__(self, digest: bytes) -> bool:
+        return self.slots[self._find(digest)] >= 0
+
+    def add(self, digest: bytes, position: int) -> None:
+        h = self._find(digest)
+        if self.slots[h] >= 0:
+            raise KeyError("digest already added")
+        self.slots[h] = self.n
+        self.digests += digest
+        self.positions.append(position)
+        self.n += 1
+        if 2 * self.n > len(self.slots):
+            self._grow()
+
+    def _grow(self) -> None:
+        self.slots = array("i", [-1]) * (2 * len(self.slots))
+        self.mask = len(self.slots) - 1
+        slots, mask, digests = self.slots, self.mask, self.digests
+        for i in range(self.n):
+            h = int.from_bytes(digests[32 * i:32 * i + 8], "little") & mask
+            while slots[h] >= 0:
+                h = (h + 1) & mask
+            slots[h] = i
+
+
 def _local_runner(batches: list[list[str]], cfg: BatchConfig, **_) -> Iterator[list[dict]]:
     for b in batches:
         yield process_batch(b, cfg)
@@ -983,8 +1047,8 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     full: dict[str, list[pd.DataFrame]] = {n: [] for n in INGEST_TABLES}
     # duplicate check: sha256 of the article text (32 bytes, not its 64-character hex) -> the
     # file's position in batches.names (the name string is not kept a second time: at 1 GB,
-    # 177,400 files, this map and the list below held about 48 MB through the merges)
-    seen: dict[bytes, int] = {}
+    # 177,400 files, a dict of them and the list below held about 48 MB through the merges)
+    seen = DigestIndex()
     # corpus-level cache key: the code version and every file's name + sha256, in order
     # (hashed as it goes: the same digest as hashing the "\n"-joined list)
     corpus_hash = hashlib.sha256(version.encode())
@@ -1016,14 +1080,15 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                 n_cached += bool(res.get("cached"))
                 q = res["quarantine"]
                 dkey = bytes.fromhex(res["dedup_key"]) if q is None else None
-                if q is None and dkey in seen:
+                first = seen.get(dkey) if q is None else None
+                if first is not None:
                     q = {"source_file": res["name"], "sha256": res["sha256"], "reason": "duplicate",
-                         "detail": f"same article text as {batches.names[seen[dkey]]}"}
+                         "detail": f"same article text as {batches.names[first]}"}
                 if q is not None:
                     quar.append(q)
                     quarantined.append(res["name"])
                     continue
-                seen[dkey] = pos
+                seen.add(dkey, pos)
                 docs += res["docs"]
                 sents += res["sents"]
                 rems += res["rems"]

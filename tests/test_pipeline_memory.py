@@ -542,3 +542,24 @@ def test_concat_frames_of_several_packed_frames_equals_concat_of_slices(seed):
     chosen = [(df, df.copy() if k % 4 == 1 else rows) for k, (df, rows) in enumerate(items)]   # some plain
     got = spill.concat_frames([x for _, x in chosen])
     strictly_equal(got, pd.concat([df for df, _ in chosen], ignore_index=True))
+
+
+def test_digest_index_is_the_duplicate_checks_dict():
+    """The build's compact ``{digest: file position}`` answers as the dict it replaced, through
+    its growth and when digests share the bits that pick their slot."""
+    rng = random.Random(7)
+    idx, ref = pipeline.DigestIndex(), {}
+    digests = [rng.randbytes(32) for _ in range(5000)]
+    # same first 8 bytes (same slot), different rest: found by comparing the whole digest
+    digests += [digests[0][:8] + rng.randbytes(24) for _ in range(40)]
+    for pos, d in enumerate(digests):
+        assert idx.get(d) is None and d not in idx
+        idx.add(d, pos * 3)
+        ref[d] = pos * 3
+    assert len(idx) == len(ref) == 5040 and len(idx.slots) >= 2 * len(idx)
+    assert all(idx.get(d) == v for d, v in ref.items())
+    assert idx.get(rng.randbytes(32), "absent") == "absent"
+    with pytest.raises(KeyError):
+        idx.add(digests[17], 1)
+    with pytest.raises(ValueError, match="32 bytes"):
+        idx.get(b"short")
