@@ -34,16 +34,6 @@ POS = "__pos"  # position of the row in its document's frame (tie-break), droppe
 #: about the same at 10 MB and at 1 GB, for one more merge pass over the largest tables
 CHUNK_ROWS = 1024
 FAN_IN = 16
-#: ... and at most about this many pickled bytes per chunk: the rows of the merges' wide
-#: tables (a milestone mention or a merged milestone with its evidence sentence, 26 or 27
-#: columns) pickle to 700–870 bytes, so 1,024 of them made chunks of about 0.9 MB, and a
-#: merge of 16 runs held about 40 MB of Python objects at the 1 GB corpus's density. A run
-#: measures its first chunk and cuts the following ones to this size (at least
-#: :data:`MIN_CHUNK_ROWS` rows); the narrow tables (an actor mention, about 215 bytes) keep
-#: 1,024 rows. Where chunks are cut does not change a table: the chunks are written one after
-#: the other, in the dtypes of the whole table.
-CHUNK_BYTES = 256 * 1024
-MIN_CHUNK_ROWS = 64
 
 
 class _Last:
@@ -181,7 +171,7 @@ class SortedRuns:
 
     def __init__(self, directory: Path, name: str, columns: list[str], keys: list[str], *,
                  keep_empty: bool = False, chunk_rows: int = CHUNK_ROWS, fan_in: int = FAN_IN,
-                 tie_keys: Iterable[str] = (), chunk_bytes: int | None = CHUNK_BYTES):
+                 tie_keys: Iterable[str] = ()):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -190,9 +180,7 @@ class SortedRuns:
         #: columns compared after the row's position in its frame (before arrival order)
         self.tie_keys = list(tie_keys)
         self.keep_empty = keep_empty
-        self.chunk_rows = chunk_rows      # rows per chunk (at most); see _learn_chunk_rows
-        self.chunk_bytes = chunk_bytes
-        self._sized = chunk_bytes is None  # the chunk size is settled
+        self.chunk_rows = chunk_rows
         self.fan_in = max(2, fan_in)
         self.runs: list[Path] = []
         self.n_rows = 0
@@ -249,19 +237,8 @@ class SortedRuns:
         return df
 
     def _chunks_of(self, df: pd.DataFrame) -> Iterator[pd.DataFrame]:
-        i = 0
-        while i < len(df):  # chunk_rows may be cut once the first chunk is written
-            n = self.chunk_rows
-            yield df.iloc[i:i + n]
-            i += n
-
-    def _learn_chunk_rows(self, n_rows: int, n_bytes: int) -> None:
-        """After the first chunk of at least :data:`MIN_CHUNK_ROWS` rows (or a full one) is
-        written: at most ``chunk_bytes`` pickled bytes per chunk from now on, at what that
-        chunk took per row, in runs and merged runs alike."""
-        self._sized = True
-        if n_rows and n_bytes > self.chunk_bytes:
-            self.chunk_rows = max(MIN_CHUNK_ROWS, min(self.chunk_rows, self.chunk_bytes * n_rows // n_bytes))
+        for i in range(0, len(df), self.chunk_rows):
+            yield df.iloc[i:i + self.chunk_rows]
 
     def _new_path(self) -> Path:
         self._seq += 1
@@ -271,10 +248,7 @@ class SortedRuns:
         path = path or self._new_path()
         with open(path, "wb") as fh:
             for c in chunks:
-                at = fh.tell()
                 pickle.dump(c, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                if not self._sized and len(c) >= min(self.chunk_rows, MIN_CHUNK_ROWS):
-                    self._learn_chunk_rows(len(c), fh.tell() - at)
         self.runs.append(path)
         return path
 
@@ -333,8 +307,10 @@ class SortedRuns:
                 if len(group) == 1:
                     merged.append(group[0])
                     continue
-                path = self._write_run(self._merge(group))
-                self.runs.pop()  # listed in ``merged``, in the group's place
+                path = self._new_path()
+                with open(path, "wb") as fh:
+                    for c in self._merge(group):
+                        pickle.dump(c, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 for p in group:
                     p.unlink()
                 merged.append(path)

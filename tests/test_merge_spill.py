@@ -33,29 +33,6 @@ def tiny(monkeypatch):
     monkeypatch.setattr(merge_stream, "DICT_ROWS", 3)
 
 
-@pytest.fixture
-def byte_sized(monkeypatch):
-    """Chunks cut by their pickled size (a few rows of the wide merge tables), not by rows."""
-    orig = spill.SortedRuns.__init__
-
-    def init(self, *a, **k):
-        k.update(chunk_rows=24, fan_in=3, chunk_bytes=6_000)
-        orig(self, *a, **k)
-
-    monkeypatch.setattr(spill.SortedRuns, "__init__", init)
-    monkeypatch.setattr(spill, "MIN_CHUNK_ROWS", 2)
-    monkeypatch.setattr(merge_stream, "BATCH_ROWS", 60)
-    monkeypatch.setattr(merge_stream, "DICT_ROWS", 20)
-    made = []
-    real_learn = spill.SortedRuns._learn_chunk_rows
-
-    def learn(self, n_rows, n_bytes):
-        real_learn(self, n_rows, n_bytes)
-        made.append((self.name, n_rows, self.chunk_rows))
-    monkeypatch.setattr(spill.SortedRuns, "_learn_chunk_rows", learn)
-    return made
-
-
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory):
     d = tmp_path_factory.mktemp("synth_merge") / "raw"
@@ -151,16 +128,6 @@ def test_streamed_merge_equals_whole_on_a_synthetic_corpus(tmp_path, synth_parts
         assert (t["attacks"]["n_sources"] > 1).any()  # cross-document merges happened
     else:
         assert (t["milestones"]["n_sources"] > 1).any() and len(t["deadline_status"]) > 0
-
-
-@pytest.mark.parametrize("stage", ["attacks", "milestones"])
-def test_streamed_merge_with_chunks_cut_by_bytes_equals_whole(tmp_path, synth_parts, byte_sized, stage):
-    """Where a run cuts its chunks (by pickled size, learnt from its first chunk) does not
-    change a byte of the tables."""
-    _check(stage, _regroup(synth_parts, 7), tmp_path)
-    cut = {name: rows for name, first, rows in byte_sized if rows < first}
-    wide = {"attacks": "attack_rows", "milestones": "milestone_mentions"}[stage]
-    assert wide in cut and 1 <= min(cut.values())
 
 
 # --- edge cases ---------------------------------------------------------------------------

@@ -234,35 +234,6 @@ def _frames(seed: int, n_docs: int = 40):
     return frames
 
 
-def test_sorted_runs_cut_wide_rows_into_smaller_chunks(tmp_path):
-    """A run measures its first chunk and cuts the next ones to ``chunk_bytes`` pickled bytes
-    (merged runs too); a merge then holds at most ``fan_in`` such chunks. The table is the
-    same as with chunks of ``chunk_rows`` rows."""
-    import pickle
-
-    rng = random.Random(3)
-    frames = [(f"d{k:03d}", pd.DataFrame({
-        "doc_id": [f"d{k:03d}"] * 30, "start": [rng.randrange(900) for _ in range(30)],
-        "evidence": ["".join(rng.choice("ابتثجحخدذرزسش ") for _ in range(rng.randrange(150, 250)))
-                     for _ in range(30)]})) for k in range(60)]
-    cols, keys = ["doc_id", "start", "evidence"], ["start", "doc_id"]
-    wide = spill.SortedRuns(tmp_path / "w", "t", cols, keys, chunk_rows=200, fan_in=3, chunk_bytes=40_000)
-    rows = spill.SortedRuns(tmp_path / "r", "t", cols, keys, chunk_rows=200, fan_in=3, chunk_bytes=None)
-    for i in range(0, 60, 6):
-        wide.add_batch(frames[i:i + 6])
-        rows.add_batch(frames[i:i + 6])
-    assert rows.chunk_rows == 200 and 64 <= wide.chunk_rows < 200
-    for path in wide.runs[1:]:  # the first run's first chunk was the measure
-        sizes = [len(pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL)) for c in wide._read_chunks(path)]
-        assert max(sizes) <= 40_000 * 1.2 and len(sizes) >= 2
-    got, want = list(wide.iter_chunks()), list(rows.iter_chunks())
-    assert max(map(len, got)) == wide.chunk_rows and max(map(len, want)) == 200
-    pd.testing.assert_frame_equal(pd.concat(got, ignore_index=True), pd.concat(want, ignore_index=True),
-                                  check_exact=True)
-    assert "".join(c.to_csv(index=False, header=i == 0) for i, c in enumerate(got)) == \
-        "".join(c.to_csv(index=False, header=i == 0) for i, c in enumerate(want))
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_sorted_runs_equal_concat_and_stable_sort(tmp_path, seed):
     frames = _frames(seed)
