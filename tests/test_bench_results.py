@@ -99,3 +99,37 @@ def test_the_dask_target_row_says_when_the_engines_ran_different_code(tmp_path, 
                    "in-process new, dask old) | 1.15× | no | A / B |"]
     bench.write_md({"sizes": {"1": size("t1")}})
     assert "| dask 2 workers ≥ 1.6× in-process (1 GB) | 1.15× | no | A / B |" in (tmp_path / "B.md").read_text(encoding="utf-8")
+
+
+def test_a_new_in_process_run_keeps_the_dask_runs_partner(tmp_path, monkeypatch):
+    # the 1 GB engines measured together on one machine, then the in-process build re-measured
+    # on another machine with newer code: Dask's speed-up stays the ratio of its own pair
+    old = {"size": 2 ** 30, "mb": 1024.0, "corpus": {"files": 3}, "floor": {"mb_s": 4.8},
+           "local": {"seconds": 3500.0, "mb_s": 0.29, "mb_s_core": 0.29, "maxrss_mb": 310.0, "tree": "t0", "commit": "old",
+                     "when": "w0", "cpu": "Xeon"},
+           "dask": {"seconds": 2000.0, "tree": "t0", "commit": "old", "when": "w1", "cpu": "Xeon",
+                    "identical_to_local": True}}
+    new = {"size": 2 ** 30, "mb": 1024.0, "corpus": {"files": 3}, "commit": "new", "tree": "t1", "cpu": "EPYC",
+           "when": "w2", "floor": {"mb_s": 4.0},
+           "local": {"seconds": 5500.0, "mb_s": 0.19, "mb_s_core": 0.19, "maxrss_mb": 230.0, "tree": "t1", "commit": "new",
+                     "when": "w2", "cpu": "EPYC"}}
+    m = bench.merge_size(old, new, tmp_path)
+    assert m["local"]["seconds"] == 5500.0
+    assert m["dask"]["paired_local"] == {"seconds": 3500.0, "maxrss_mb": 310.0, "commit": "old", "when": "w0",
+                                         "cpu": "Xeon", "tree": "t0"}
+    assert m["dask"]["identical_to_local"] is True  # the comparison of its own pair, kept
+    assert bench.dask_partner(m)["seconds"] == 3500.0
+    monkeypatch.setattr(bench, "OUT_MD", tmp_path / "B.md")
+    monkeypatch.setattr(bench, "NOTES", tmp_path / "none.md")
+    bench.write_md({"sizes": {"1": m}})
+    md = (tmp_path / "B.md").read_text(encoding="utf-8")
+    assert ("| dask 2 workers ≥ 1.6× in-process (1 GB) (against the in-process run it was measured with: old, "
+            "3500.0 s; the in-process figures above are newer) | 1.75× | yes | Xeon |") in md
+    assert "| 1.75 (against the in-process run of old, Xeon: 3500.0 s) |" in md
+    # a later in-process run on the Dask run's own code and machine is its partner again
+    again = bench.merge_size(m, {**new, "tree": "t0", "local": {**new["local"], "tree": "t0", "cpu": "Xeon",
+                                                                 "seconds": 3400.0}}, tmp_path)
+    assert "paired_local" not in again["dask"] and bench.dask_partner(again)["seconds"] == 3400.0
+    # a new in-process run with no pair to keep (the old engines already differed) changes nothing
+    unpaired = bench.merge_size({**old, "dask": {**old["dask"], "tree": "tX"}}, new, tmp_path)
+    assert "paired_local" not in unpaired["dask"] and "identical_to_local" not in unpaired["dask"]
