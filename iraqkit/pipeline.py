@@ -1056,7 +1056,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     ingested_files = array("l")  # one per ingested file (documents.source_file), its position in batches.names
     i_file = 0  # position in batches.names of the next result (results come in that order)
     n_docs = 0
-    quarantined: list[str] = []
+    quarantined = array("l")  # the quarantined files' positions in batches.names
     override_ids = set(overrides["doc_id"]) if len(overrides) else set()
     doc_ids: set[str] = set()  # the overridden doc_ids seen (for the warning)
     n_sent = n_done = n_cached = 0
@@ -1086,7 +1086,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                          "detail": f"same article text as {batches.names[first]}"}
                 if q is not None:
                     quar.append(q)
-                    quarantined.append(res["name"])
+                    quarantined.append(pos)
                     continue
                 seen.add(dkey, pos)
                 docs += res["docs"]
@@ -1154,12 +1154,9 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
         unknown_ov = sorted(set(overrides["doc_id"]) - doc_ids)
         if unknown_ov:
             warnings.warn(f"overrides for doc_id(s) not in this corpus ignored: {unknown_ov}", stacklevel=2)
-    counts = ingest_mod.reconcile(raw, {
-        "documents": pd.DataFrame({"source_file": [batches.names[i] for i in ingested_files]}),
-        "quarantine": pd.DataFrame({"source_file": quarantined}),
-        "sentences": pd.DataFrame(index=pd.RangeIndex(n_sent)),
-    })
-    counts["documents"] = n_docs  # one row per file was passed (reconcile only needs the names)
+    # on positions, not sets of names (those took 50 MB at 1 GB, the build's peak)
+    counts = ingest_mod.reconcile_positions(raw, batches.names, ingested_files, quarantined)
+    counts.update(documents=n_docs, sentences=n_sent)
     log(f"ingest: {counts['files']} files -> {counts['ingested']} ingested "
         f"({counts['documents']} documents, {counts['sentences']} sentences), "
         f"{counts['quarantined']} quarantined")

@@ -563,3 +563,30 @@ def test_digest_index_is_the_duplicate_checks_dict():
         idx.add(digests[17], 1)
     with pytest.raises(ValueError, match="32 bytes"):
         idx.get(b"short")
+
+
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_file_added_or_removed_during_the_build_breaks_the_count_check(tmp_path, monkeypatch, change):
+    """The build reconciles on file positions (``ingest.reconcile_positions``): a file that
+    appears in ``data/raw`` after the build listed it is lost, one that disappears is unknown."""
+    from iraqkit.ingest import IngestError
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in sorted(RAW.glob("*.txt"))[:2]:
+        shutil.copy(p, raw / p.name)
+    real = pipeline.process_batch
+    name = sorted(RAW.glob("*.txt"))[2].name if change == "added" else sorted(raw.iterdir())[0].name
+
+    def process_batch(files, cfg):
+        out = real(files, cfg)
+        if change == "added":
+            shutil.copy(RAW / name, raw / name)
+        else:
+            (raw / name).unlink()
+        return out
+    pipeline.build(raw, tmp_path / "ok", verify=False, cache=False, **QUIET)  # reconciles untouched
+    monkeypatch.setattr(pipeline, "process_batch", process_batch)
+    with pytest.raises(IngestError, match=(rf"lost \['{name}'\], unknown \[\]" if change == "added"
+                                           else rf"lost \[\], unknown \['{name}'\]")):
+        pipeline.build(raw, tmp_path / "out", verify=False, cache=False, **QUIET)
