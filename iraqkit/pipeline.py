@@ -1154,7 +1154,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
         unknown_ov = sorted(set(overrides["doc_id"]) - doc_ids)
         if unknown_ov:
             warnings.warn(f"overrides for doc_id(s) not in this corpus ignored: {unknown_ov}", stacklevel=2)
-    # on positions, not sets of names (those took 50 MB at 1 GB, the build's peak)
+    # on positions, not sets of names (those took 50 MB at 1 GB, nearly the build's peak)
     counts = ingest_mod.reconcile_positions(raw, batches.names, ingested_files, quarantined)
     counts.update(documents=n_docs, sentences=n_sent)
     log(f"ingest: {counts['files']} files -> {counts['ingested']} ingested "
