@@ -390,13 +390,21 @@ def list_inputs(raw_dir: Path) -> list[Path]:
 def list_input_names(raw_dir: Path) -> list[str]:
     """The names of the files :func:`list_inputs` lists, in the same order, without a
     ``Path`` object per file (a 1 GB archive has about 180,000 files)."""
+    names = list(_scan_input_names(raw_dir))
+    names.sort()
+    return names
+
+
+def _scan_input_names(raw_dir: Path) -> Iterator[str]:
+    """The input files' names in directory order: regular files, not hidden ones. Checks
+    that the folder exists before the first name."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise IngestError(f"raw folder {raw_dir} does not exist (or is not a folder)")
     with os.scandir(raw_dir) as it:
-        names = [e.name for e in it if not e.name.startswith(".") and e.is_file()]
-    names.sort()
-    return names
+        for e in it:
+            if not e.name.startswith(".") and e.is_file():
+                yield e.name
 
 
 # --- metadata ------------------------------------------------------------------------
@@ -649,18 +657,12 @@ def reconcile_positions(raw_dir: Path, names: list[str], ingested: Iterable[int]
     for i in quarantined:
         state[i] |= 2
     unlisted: list[str] = []  # in raw_dir now, not in the listing the build ran on
-    raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise IngestError(f"raw folder {raw_dir} does not exist (or is not a folder)")
-    with os.scandir(raw_dir) as it:
-        for e in it:
-            if e.name.startswith(".") or not e.is_file():
-                continue
-            i = bisect.bisect_left(names, e.name)
-            if i < n and names[i] == e.name:
-                state[i] |= 4
-            else:
-                unlisted.append(e.name)
+    for name in _scan_input_names(raw_dir):
+        i = bisect.bisect_left(names, name)
+        if i < n and names[i] == name:
+            state[i] |= 4
+        else:
+            unlisted.append(name)
     c = [state.count(v) for v in range(8)]
     if unlisted or c[5] + c[6] != n:
         _not_reconciled((names[i] for i, v in enumerate(state) if v & 3 == 3),
