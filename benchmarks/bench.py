@@ -11,9 +11,11 @@ process of the tree: ``ru_maxrss``) and by sampling the process tree with psutil
 over the build and its Dask workers). Measured, in the same run:
 
 * floor: read + decode + normalise + sentence split (``benchmarks/floor.py``);
-* full pipeline, in-process engine, no cache (every stage);
+* full pipeline, in-process engine, every stage, from an empty cache (it writes the cache, as
+  a first build does; with ``--no-cache-runs``, no cache at all);
 * full pipeline, ``--engine dask --workers 2``, no cache;
-* cached rebuild of the unchanged corpus, and a rebuild after adding one file;
+* cached rebuild of the unchanged corpus, and a rebuild after adding one file, with the
+  cache's size on disk after the first build and after the file was added;
 * with ``--report``: ``make report`` on the warm venv against executing four trivial
   notebooks (import pandas and matplotlib, save one figure) with the same nbconvert call.
 
@@ -163,6 +165,11 @@ def ensure_corpus(work: Path, size: int, seed: int) -> tuple[Path, dict]:
     return d, info
 
 
+def tree_mb(d: Path) -> float:
+    """The bytes of the files under ``d`` (their sizes, not the disk blocks), in MB."""
+    return round(sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 2 ** 20, 1) if d.is_dir() else 0.0
+
+
 def _counts(stdout: str) -> dict:
     m = re.search(r"ingest: (\d+) files -> (\d+) ingested \((\d+) documents, (\d+) sentences\), (\d+) quarantined",
                   stdout)
@@ -204,6 +211,7 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
                         "log": r["stdout"].strip().splitlines(), **now()}
         print(f"[{size}] local {res['local']['seconds']} s", flush=True)
     if "local" in engines and cache_runs:
+        cold_mb = tree_mb(out / ".cache")
         warm = run(base + ["--out", str(out)])
         added = raw / "zzzz_added_one.txt"
         shutil.copy(sorted((ROOT / "data" / "raw").iterdir())[0], added)
@@ -213,7 +221,8 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
             added.unlink()
         res["cache"] = {"cold_seconds": r["seconds"], "warm_seconds": warm["seconds"],
                         "warm_fraction": round(warm["seconds"] / r["seconds"], 4),
-                        "add_one_seconds": plus["seconds"], "warm_maxrss_mb": warm["maxrss_mb"], **now()}
+                        "add_one_seconds": plus["seconds"], "warm_maxrss_mb": warm["maxrss_mb"],
+                        "cache_mb": cold_mb, "cache_mb_after_add": tree_mb(out / ".cache"), **now()}
         run(base + ["--out", str(out)])  # leave the output of the unchanged corpus for the comparison
         print(f"[{size}] cache {res['cache']}", flush=True)
     if "dask" in engines:
@@ -413,13 +422,15 @@ def write_md(results: dict) -> None:
                  f"{dk.get('tree_rss_mb', '')} | {dk.get('identical_to_local', '')} | "
                  f"{_measured(r)} |")
     L += ["", "## Cache (incremental builds)", "",
-          "| corpus | first build with cache (s) | unchanged rebuild (s) | fraction | one file added (s) |",
-          "|---|---|---|---|---|"]
+          "| corpus | first build with cache (s) | unchanged rebuild (s) | fraction | one file added (s) "
+          "| cache on disk after the first build (MB) | after one file added (MB) |",
+          "|---|---|---|---|---|---|---|"]
     for r in sizes:
         c = r.get("cache")
         if c:
             L.append(f"| {_fmt_size(r['size'])} | {c['cold_seconds']} | {c['warm_seconds']} | {c['warm_fraction']} | "
-                     f"{c['add_one_seconds']} |")
+                     f"{c['add_one_seconds']} | {c.get('cache_mb', 'not measured')} "
+                     f"| {c.get('cache_mb_after_add', 'not measured')} |")
     rep = results.get("report")
     L += ["", "## Report", ""]
     if rep:
