@@ -181,7 +181,7 @@ class Cache:
     def prune_merged(self, keep: str) -> None:
         """Remove the merged tables of every corpus but ``keep`` (a ``merged-<corpus key>``
         key). Each corpus a build sees (one file added, one changed …) gets its own merged
-        tables, a copy of the cross-document tables as large as those (about 2.4 times the
+        tables, a copy of the cross-document tables as large as those (about 2.3 times the
         input at 10 MB), which could never be hit again once the corpus has moved on: kept,
         they made the cache grow by that much with every build of a growing archive. Only
         complete entries are removed (the folder of a build still writing has no entry yet)."""
