@@ -154,6 +154,10 @@ class Cache:
     def path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.pkl"
 
+    def files_dir(self, key: str) -> Path:
+        """The folder of table files that goes with the entry ``key`` (merged tables)."""
+        return self.dir / key
+
     def get(self, key: str):
         """The entry stored under ``key``, or None when there is none or it cannot be read
         (it is computed again then)."""
@@ -191,7 +195,7 @@ class Cache:
             return
         for p in entries.glob("merged-*.pkl"):
             if p.stem != keep:
-                shutil.rmtree(self.dir / p.stem, ignore_errors=True)
+                shutil.rmtree(self.files_dir(p.stem), ignore_errors=True)
                 p.unlink(missing_ok=True)
 
 
@@ -1197,17 +1201,18 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     # the cross-document results depend only on every file's result: when no file changed
     # (same names, bytes and code version) they are read from the cache too
     merged_cached = None
-    corpus_key = None
+    merged_key = None  # the corpus's entry in the cache: "merged-<corpus hash>"
     if cache_dir and streamed and not whole:
-        corpus_key = corpus_hash.hexdigest()
-        merged_cached = Cache(Path(cache_dir), version).get("merged-" + corpus_key)
+        merged_cache = Cache(Path(cache_dir), version)
+        merged_key = "merged-" + corpus_hash.hexdigest()
+        merged_cached = merged_cache.get(merged_key)
 
     tables: dict[str, pd.DataFrame] = {}
     if keep_full:
         tables = {n: (pd.concat(fs, ignore_index=True) if len(fs) > 1 else fs[0]) for n, fs in full.items()}
         full.clear()
     # cross-document steps of the streamed stages, then whole-table stages
-    merged_files = Cache(Path(cache_dir), version).dir / f"merged-{corpus_key}" if corpus_key else None
+    merged_files = merged_cache.files_dir(merged_key) if merged_key else None
     recomputed = False
     # later merges of the built-in stages do not read earlier tables: without return_tables,
     # each stage's tables are dropped once written
@@ -1245,7 +1250,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                     else:
                         counts = _write_merged(streams.pop(name, None), spilled.get(name), extras.get(name),
                                                out, parquet_dir)
-                if name not in merged_new and corpus_key is not None:  # written by this build
+                if name not in merged_new and merged_key is not None:  # written by this build
                     merged_new[name] = _store_merged_files(counts, merged_files, out, parquet_dir)
                     recomputed = True
                 log(f"{name}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
@@ -1257,7 +1262,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                 parts = {p: a.result() for p, a in accs.pop(name).items()}  # frees the frames
                 new = adapters[name].merge(parts, tables)
                 del parts
-                if corpus_key is not None:
+                if merged_key is not None:
                     merged_new[name] = new
                     recomputed = True
             else:
@@ -1275,10 +1280,10 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
         for job in jobs.values():  # a merge failed: the others are not waited for
             job.cancel()
         shutil.rmtree(spill_dir, ignore_errors=True)
-    if corpus_key is not None:
+    if merged_key is not None:
         if recomputed:
-            Cache(Path(cache_dir), version).put("merged-" + corpus_key, merged_new)
-        Cache(Path(cache_dir), version).prune_merged("merged-" + corpus_key)
+            merged_cache.put(merged_key, merged_new)
+        merged_cache.prune_merged(merged_key)
     t_end = time.perf_counter()
     if timings is not None:
         timings.update({"setup": t_batches - t_start, "batches": t_merge - t_batches,
