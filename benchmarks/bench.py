@@ -178,6 +178,16 @@ def _counts(stdout: str) -> dict:
     return dict(zip(("files", "ingested", "documents", "sentences", "quarantined"), map(int, m.groups())))
 
 
+def phases(path: Path) -> dict:
+    """The seconds per phase a build wrote with ``--timings`` (see
+    :func:`iraqkit.pipeline.describe_timings`), rounded; the file is removed."""
+    t = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    keep = ("setup", "batches", "batches_wait", "batches_blocked", "batches_unpack", "merge", "total")
+    return {**{k: round(t[k], 1) for k in keep if k in t}, "merged_on": t["merged_on"],
+            "merge_stages": {k: round(v, 1) for k, v in t["merge_stages"].items()}}
+
+
 def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str],
                cache_runs: bool = True) -> dict:
     raw, info = ensure_corpus(work, size, seed)
@@ -204,12 +214,13 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
         # without the cached rebuilds there is no point in writing the cache; a build that writes
         # it spends about 8 % of its time on that (timed inside a 10 MB build at bb69a93), so the
         # 10 MB figure, which includes it, is not quite comparable with the 1 GB run's
-        r = run(base + ["--out", str(out)] + ([] if cache_runs else ["--no-cache"]))
+        tf = work / f"timings-local-{size}.json"
+        r = run(base + ["--out", str(out), "--timings", str(tf)] + ([] if cache_runs else ["--no-cache"]))
         c = _counts(r["stdout"])
         res["local"] = {"seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
                         "mb_s_core": round(mb / r["seconds"], 4), "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
                         "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
-                        "log": r["stdout"].strip().splitlines(), **now()}
+                        "phases": phases(tf), "log": r["stdout"].strip().splitlines(), **now()}
         print(f"[{size}] local {res['local']['seconds']} s", flush=True)
     if "local" in engines and cache_runs:
         cold_mb = tree_mb(out / ".cache")
@@ -229,12 +240,15 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
     if "dask" in engines:
         out = work / f"out-dask-{size}"
         shutil.rmtree(out, ignore_errors=True)
-        r = run(base + ["--out", str(out), "--no-cache", "--engine", "dask", "--workers", str(workers)])
+        tf = work / f"timings-dask-{size}.json"
+        r = run(base + ["--out", str(out), "--no-cache", "--engine", "dask", "--workers", str(workers),
+                        "--timings", str(tf)])
         c = _counts(r["stdout"])
         res["dask"] = {"workers": workers, "seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
                        "mb_s_core": round(mb / r["seconds"] / workers, 4),
                        "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
-                       "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c, **now()}
+                       "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
+                       "phases": phases(tf), **now()}
         print(f"[{size}] dask {res['dask']}", flush=True)
     return res
 
@@ -422,6 +436,23 @@ def write_md(results: dict) -> None:
                  f"{dk.get('seconds', '')} | {dk.get('mb_s_core', '')} | {sp} | {lo.get('maxrss_mb', '')} | "
                  f"{dk.get('tree_rss_mb', '')} | {dk.get('identical_to_local', '')} | "
                  f"{_measured(r)} |")
+    timed = [(r, e, r[e]["phases"]) for r in sizes for e in ("local", "dask") if r.get(e, {}).get("phases")]
+    if timed:
+        L += ["", "## Where the time went", "",
+              "From the build's `--timings` (`iraqkit.pipeline.describe_timings`). *Batches*: the per-document "
+              "stages. In-process, *getting results* is computing them; on Dask it is the driver's time blocked "
+              "on the workers plus unpacking what they sent. *Driver's handling* is the rest of the batch phase: "
+              "the ingest tables, the article texts, the sorted runs. *Cross-document steps*: the merges, "
+              "with each stage's own time (on Dask they run side by side on the workers).", "",
+              "| corpus | engine | total s | batches s | getting results s | of which blocked on workers s "
+              "| unpacking s | driver's handling s | cross-document steps s | per stage s | code, measured |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r, e, ph in timed:
+            st = ", ".join(f"{k} {v}" for k, v in ph["merge_stages"].items())
+            L.append(f"| {_fmt_size(r['size'])} | {e} | {ph['total']} | {ph['batches']} | {ph['batches_wait']} | "
+                     f"{ph.get('batches_blocked', '')} | {ph.get('batches_unpack', '')} | "
+                     f"{round(ph['batches'] - ph['batches_wait'], 1)} | {ph['merge']} ({ph['merged_on']}) | {st} | "
+                     f"{r[e].get('commit', '')} {r[e].get('when', '')} |")
     L += ["", "## Cache (incremental builds)", "",
           "| corpus | first build with cache (s) | unchanged rebuild (s) | fraction | one file added (s) "
           "| cache on disk after the first build (MB) | after one file added (MB) |",

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from . import __version__
 from .ingest import IngestError, write_checksums
 from .paths import PROCESSED, RAW
-from .pipeline import DEFAULT_BATCH_MB, ENGINES, STAGES, build
+from .pipeline import DEFAULT_BATCH_MB, ENGINES, STAGES, build, describe_timings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="per-file result cache (default <out>/.cache)")
     e.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     e.add_argument("--clear-cache", action="store_true", help="empty the cache before building")
+    e.add_argument("--timings", type=Path, default=None, metavar="FILE",
+                   help="also write where the build's time went (seconds per phase and stage) to FILE as JSON")
     c = sub.add_parser("checksums", help="record the sha256 of every raw file in <raw>.sha256")
     c.add_argument("--raw", type=Path, default=RAW)
     args = ap.parse_args(argv)
@@ -50,10 +53,14 @@ def main(argv: list[str] | None = None) -> int:
             if "ingest" not in stages:
                 stages.insert(0, "ingest")
             cache = False if args.no_cache else (args.cache or True)
+            timings: dict = {}
             build(args.raw, args.out, stages=stages, verify=not args.no_verify, progress=args.progress,
                   engine="dask" if args.scheduler else args.engine, scheduler=args.scheduler,
                   workers=args.workers, batch_mb=args.batch_mb, parquet=args.parquet,
-                  cache=cache, clear=args.clear_cache, return_tables=False)
+                  cache=cache, clear=args.clear_cache, return_tables=False, timings=timings)
+            print(describe_timings(timings))
+            if args.timings:
+                args.timings.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             print(f"tables written to {args.out}")
         elif args.cmd == "checksums":
             print(f"wrote {write_checksums(args.raw)}")

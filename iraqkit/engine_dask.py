@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections import deque
 from pathlib import Path
 from typing import Callable, Iterator
@@ -55,9 +56,13 @@ def _client(scheduler: str | None, workers: int | None):
 
 
 def run_batches(client, batches: list[list[str]], cfg: BatchConfig, workers: int | None = None,
-                window: int | None = None, bulk=()) -> Iterator[list[dict]]:
+                window: int | None = None, bulk=(), stats: dict | None = None) -> Iterator[list[dict]]:
     """Yield the result of every batch, in batch order, computed on ``client``'s cluster
-    (``bulk``: see :func:`unpack_batch`)."""
+    (``bulk``: see :func:`unpack_batch`). ``stats`` (a dict) gets the seconds the driver was
+    blocked on the workers (``"blocked"``) and spent unpacking their results (``"unpack"``)."""
+    stats = {} if stats is None else stats
+    stats.setdefault("blocked", 0.0)
+    stats.setdefault("unpack", 0.0)
     n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
     window = window or 2 * n_workers + 2
     cfg_f = client.scatter(cfg, broadcast=True)
@@ -73,12 +78,18 @@ def run_batches(client, batches: list[list[str]], cfg: BatchConfig, workers: int
             break
     while pending:
         fut = pending.popleft()
+        t0 = time.perf_counter()
         res = fut.result()
+        t1 = time.perf_counter()
         fut.release()
         nxt = next(it, None)
         if nxt is not None:
             pending.append(submit(*nxt))
-        yield unpack_batch(res, bulk)
+        unpacked = unpack_batch(res, bulk)
+        del res
+        stats["blocked"] += t1 - t0
+        stats["unpack"] += time.perf_counter() - t1
+        yield unpacked
 
 
 def _read_probe(path: str) -> str | None:
@@ -98,9 +109,10 @@ class Session:
         self.client, self.cluster = _client(scheduler, workers) if self.own else (client, None)
         self.workers = workers
 
-    def run_batches(self, batches, cfg: BatchConfig, bulk=(), **_) -> Iterator[list[dict]]:
+    def run_batches(self, batches, cfg: BatchConfig, bulk=(), stats: dict | None = None,
+                    **_) -> Iterator[list[dict]]:
         """:func:`run_batches` on this session's cluster."""
-        return run_batches(self.client, batches, cfg, workers=self.workers, bulk=bulk)
+        return run_batches(self.client, batches, cfg, workers=self.workers, bulk=bulk, stats=stats)
 
     def shares(self, directory: Path) -> bool:
         """Whether every worker reads a probe file written in ``directory`` by the driver."""

@@ -1016,6 +1016,20 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
             session.close()
 
 
+def describe_timings(t: dict) -> str:
+    """One line of a build's ``timings`` (see :func:`build`) for a log: where its time went."""
+    if "batches_blocked" in t:  # Dask: the driver's time, blocked on the workers or unpacking
+        inner = (f"the driver blocked on the workers {t['batches_blocked']:.1f} s, unpacking "
+                 f"{t['batches_unpack']:.1f} s, handling the results {t['batches'] - t['batches_wait']:.1f} s")
+    else:
+        inner = (f"computing {t['batches_wait']:.1f} s, handling the results "
+                 f"{t['batches'] - t['batches_wait']:.1f} s")
+    stages = ", ".join(f"{n} {v:.1f} s" for n, v in t.get("merge_stages", {}).items())
+    return (f"time: {t['total']:.1f} s: setup {t['setup']:.1f} s; {t['batches_n']} batches {t['batches']:.1f} s "
+            f"({inner}); cross-document steps {t['merge']:.1f} s on the {t['merged_on']}"
+            + (f" ({stages})" if stages else ""))
+
+
 def _write_merged(stream, runs: dict | None, extra, out: Path, parquet_dir: Path | None) -> dict[str, int]:
     """Write one streamed stage's cross-document tables (a :mod:`iraqkit.merge_stream`
     merge, or its sorted runs and extra tables); its row counts."""
@@ -1024,10 +1038,14 @@ def _write_merged(stream, runs: dict | None, extra, out: Path, parquet_dir: Path
     return _write_spilled(runs, extra, out, parquet_dir)
 
 
-def _merge_task(stream, runs: dict | None, extra, out: Path, parquet_dir: Path | None) -> dict[str, int]:
-    """:func:`_write_merged` as a Dask task, on a worker that sees the spill directory."""
+def _merge_task(stream, runs: dict | None, extra, out: Path, parquet_dir: Path | None
+                ) -> tuple[dict[str, int], float]:
+    """:func:`_write_merged` as a Dask task, on a worker that sees the spill directory; its
+    row counts and the seconds it took."""
+    t0 = time.perf_counter()
     trim_heap()  # what this worker's batches freed
-    return _write_merged(stream, runs, extra, out, parquet_dir)
+    counts = _write_merged(stream, runs, extra, out, parquet_dir)
+    return counts, time.perf_counter() - t0
 
 
 def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool | None, log, *,
@@ -1097,12 +1115,22 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     override_ids = set(overrides["doc_id"]) if len(overrides) else set()
     doc_ids: set[str] = set()  # the overridden doc_ids seen (for the warning)
     n_sent = n_done = n_cached = 0
+    waited = 0.0
+    runner_stats: dict = {}  # Dask: seconds blocked on the workers, unpacking their results
     bar = _progress(total_bytes, n_files, progress)
     t_batches = time.perf_counter()
     try:
         # the parts that go to sorted runs: on Dask they arrive as rows of the packed frames
         bulk = {(s, p) for s in streamed for p in adapters[s].parts if s in streams or p in spilled.get(s, {})}
-        for results in runner(batches, cfg, log=log, bulk=bulk):
+        results_it = iter(runner(batches, cfg, log=log, bulk=bulk, stats=runner_stats))
+        while True:
+            # the time spent getting a batch's results: in-process, computing them; on Dask,
+            # waiting for the workers (near zero when the driver's own work is the bottleneck)
+            t_wait = time.perf_counter()
+            results = next(results_it, None)
+            waited += time.perf_counter() - t_wait
+            if results is None:
+                break
             docs, sents, rems, quar = [], [], [], []
             to_spill: dict[tuple[str, str], list] = {}
             nbytes = 0
@@ -1222,6 +1250,8 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     # (they write the same files as one after the other in the driver)
     jobs: dict[str, object] = {}  # stage -> future of its counts
     ready: dict[str, dict] = {}  # stage -> counts, written ahead of the loop below
+    # stage -> seconds its cross-document step took (on a worker for the ones in jobs)
+    merge_seconds: dict[str, float] = {}
     merged_on = "driver"
     try:
         todo = [n for n in stages if (n in spilled or n in streams) and not _restorable(
@@ -1232,16 +1262,21 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                 jobs[name] = session.submit(_merge_task, streams.pop(name, None), spilled.pop(name, None),
                                             extras.get(name), out, parquet_dir)
             last = todo[-1]
+            t0 = time.perf_counter()
             trim_heap()  # what the batches freed
             ready[last] = _write_merged(streams.pop(last, None), spilled.pop(last, None), extras.get(last),
                                         out, parquet_dir)
+            merge_seconds[last] = time.perf_counter() - t0
         for name in stages:
             if name == "ingest":
                 continue
             trim_heap()  # what the batches and the previous merge freed
+            t0 = time.perf_counter()
             if name in jobs or name in ready or name in spilled or name in streams:
-                if name in jobs or name in ready:
-                    counts = jobs.pop(name).result() if name in jobs else ready.pop(name)
+                if name in jobs:
+                    counts, merge_seconds[name] = jobs.pop(name).result()
+                elif name in ready:
+                    counts = ready.pop(name)
                 else:
                     entry = merged_cached.get(name) if merged_cached is not None else None
                     counts = _restore_merged_files(entry, merged_files, out, parquet_dir)
@@ -1253,6 +1288,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                 if name not in merged_new and merged_key is not None:  # written by this build
                     merged_new[name] = _store_merged_files(counts, merged_files, out, parquet_dir)
                     recomputed = True
+                merge_seconds.setdefault(name, time.perf_counter() - t0)
                 log(f"{name}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
                 continue
             cached = merged_cached.get(name) if merged_cached is not None and name in accs else None
@@ -1270,6 +1306,7 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
                 new = mod.run_stage(tables)
             if keep_tables:
                 tables.update(new)
+            merge_seconds[name] = time.perf_counter() - t0
             log(f"{name}: " + ", ".join(f"{k} {len(v)}" for k, v in new.items()))
             for k, v in new.items():
                 write_table(v, out / f"{k}.csv")
@@ -1287,7 +1324,8 @@ def _build(raw: Path, out: Path, stages: list[str], verify: bool, progress: bool
     t_end = time.perf_counter()
     if timings is not None:
         timings.update({"setup": t_batches - t_start, "batches": t_merge - t_batches,
-                        "merge": t_end - t_merge, "total": t_end - t_start,
+                        "batches_wait": waited, **{f"batches_{k}": v for k, v in runner_stats.items()},
+                        "merge": t_end - t_merge, "merge_stages": {n: merge_seconds[n] for n in stages if n in merge_seconds}, "total": t_end - t_start,
                         "merge_cached": merged_cached is not None and not recomputed, "merged_on": merged_on,
                         "files": n_files, "cached": n_cached, "batches_n": len(batches)})
     return tables if return_tables else {}

@@ -1,5 +1,6 @@
 """The build engine: streaming batches, cache and Dask give the same bytes as the
 whole-table reference build; broken files are all accounted for."""
+import json
 import os
 import shutil
 import sys
@@ -198,6 +199,24 @@ def test_cli_cache_flags(tmp_path, capsys):
     assert "ingest: 5 files -> 5 ingested (6 documents" in capsys.readouterr().out
 
 
+def test_cli_reports_where_the_time_went(tmp_path, capsys):
+    """``--timings FILE``: the phases add up to the whole build, every cross-document step
+    is timed, and the printed line quotes the same figures."""
+    tf = tmp_path / "t.json"
+    assert main(["build", "--out", str(tmp_path / "out"), "--no-progress", "--no-cache", "--timings", str(tf)]) == 0
+    t = json.loads(tf.read_text(encoding="utf-8"))
+    assert t["files"] == 5 and t["batches_n"] == 1 and t["merged_on"] == "driver"
+    assert list(t["merge_stages"]) == ["actors", "attacks", "milestones"]
+    assert 0 < t["batches_wait"] <= t["batches"]
+    assert 0 < sum(t["merge_stages"].values()) <= t["merge"]
+    assert t["total"] == pytest.approx(t["setup"] + t["batches"] + t["merge"], abs=1e-6)
+    assert "batches_blocked" not in t  # only the Dask runner is ever blocked on workers
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("time: "))
+    assert line.startswith(f"time: {t['total']:.1f} s: setup {t['setup']:.1f} s; 1 batches {t['batches']:.1f} s "
+                           f"(computing {t['batches_wait']:.1f} s, ")
+    assert f"cross-document steps {t['merge']:.1f} s on the driver (actors " in line
+
+
 def test_dask_engine_equals_in_process_engine(tmp_path, cluster, synth, refs):
     pytest.importorskip("pyarrow")
     for name, raw, verify in (("real", RAW, True), ("synth", synth[0], False)):
@@ -227,6 +246,10 @@ def test_dask_merges_run_side_by_side_on_the_workers_and_write_the_same_bytes(tm
     pipeline.build(synth[0], out, verify=False, engine="dask", scheduler=cluster.scheduler_address,
                    batch_mb=0.05, return_tables=False, cache=cache, log=logs.append, timings=timings)
     assert timings["merged_on"] == "workers"
+    # the driver's time in the batch phase: blocked on the workers, unpacking, its own handling
+    assert 0 < timings["batches_blocked"] + timings["batches_unpack"] <= timings["batches_wait"] <= timings["batches"]
+    assert list(timings["merge_stages"]) == ["actors", "attacks", "milestones"]  # the tasks' own times too
+    assert all(v > 0 for v in timings["merge_stages"].values())
     _same_csvs(refs["synth"], out)
     assert [line.split(":")[0] for line in logs[1:]] == ["actors", "attacks", "milestones"]
     assert not (out / ".spill").exists()
