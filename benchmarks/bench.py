@@ -17,7 +17,12 @@ over the build and its Dask workers). Measured, in the same run:
 * cached rebuild of the unchanged corpus, and a rebuild after adding one file, with the
   cache's size on disk after the first build and after the file was added;
 * with ``--report``: ``make report`` on the warm venv against executing four trivial
-  notebooks (import pandas and matplotlib, save one figure) with the same nbconvert call.
+  notebooks (import pandas and matplotlib, save one figure) with the same nbconvert call;
+* with ``--parallel``: the 10 MB in-process build alone, then two at once: the most any
+  2-worker engine can get out of this machine's cores.
+
+Each build also records its CPU seconds (all its processes, from ``os.wait4``) and where its
+time went (``iraqkit build --timings``).
 
 Results accumulate in ``benchmarks/results.json`` (one entry per size and measurement;
 a new run replaces the entries it measures and keeps the others, so ``--engines dask`` and
@@ -27,6 +32,7 @@ plus ``benchmarks/notes.md`` (profiles, before/after).
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime as dt
 import functools
 import json
@@ -106,7 +112,9 @@ def run(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> dict:
     p.returncode = os.waitstatus_to_exitcode(status)
     out.seek(0)
     err.seek(0)
+    # wait4's usage includes the descendants the command waited for (Dask's workers too)
     res = {"cmd": " ".join(map(str, cmd)), "seconds": round(wall, 3), "rc": p.returncode,
+           "cpu_seconds": round(ru.ru_utime + ru.ru_stime, 1),
            "maxrss_mb": round(ru.ru_maxrss / 1024, 1), "tree_rss_mb": round(peak["tree"] / 2 ** 20, 1),
            "stdout": out.read().decode("utf-8", "replace")[-4000:],
            "stderr": err.read().decode("utf-8", "replace")[-4000:]}
@@ -220,7 +228,8 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
         res["local"] = {"seconds": r["seconds"], "mb_s": round(mb / r["seconds"], 4),
                         "mb_s_core": round(mb / r["seconds"], 4), "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
                         "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
-                        "phases": phases(tf), "log": r["stdout"].strip().splitlines(), **now()}
+                        "cpu_seconds": r["cpu_seconds"], "phases": phases(tf),
+                        "log": r["stdout"].strip().splitlines(), **now()}
         print(f"[{size}] local {res['local']['seconds']} s", flush=True)
     if "local" in engines and cache_runs:
         cold_mb = tree_mb(out / ".cache")
@@ -248,7 +257,7 @@ def bench_size(size: int, work: Path, seed: int, workers: int, engines: list[str
                        "mb_s_core": round(mb / r["seconds"] / workers, 4),
                        "docs_s": round(c.get("documents", 0) / r["seconds"], 2),
                        "maxrss_mb": r["maxrss_mb"], "tree_rss_mb": r["tree_rss_mb"], "counts": c,
-                       "phases": phases(tf), **now()}
+                       "cpu_seconds": r["cpu_seconds"], "phases": phases(tf), **now()}
         print(f"[{size}] dask {res['dask']}", flush=True)
     return res
 
@@ -307,6 +316,29 @@ TRIVIAL_NB = {
     "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
     "nbformat": 4, "nbformat_minor": 5,
 }
+
+
+def bench_parallel(work: Path, seed: int, rounds: int = 2, size: int = 10 * 2 ** 20) -> dict:
+    """How much two processes get out of this machine's cores: the in-process build of the
+    ``size`` corpus alone, then two of them at once, ``rounds`` times interleaved. Two
+    workers cannot beat ``ceiling`` = 2 × alone / the pair's wall time however little the
+    engine adds (on a machine whose cores share a physical core, a cache or a power budget,
+    each process runs slower when the other runs)."""
+    raw, _ = ensure_corpus(work, size, seed)
+    base = [PY, "-m", "iraqkit", "build", "--raw", str(raw), "--no-verify", "--no-progress", "--no-cache"]
+    alone, pair = [], []
+    for _ in range(rounds):
+        alone.append(run(base + ["--out", str(work / "par-0")])["seconds"])
+        t0 = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            list(ex.map(lambda i: run(base + ["--out", str(work / f"par-{i}")]), (1, 2)))
+        pair.append(round(time.perf_counter() - t0, 3))
+        print(f"[parallel] alone {alone[-1]} s, two at once {pair[-1]} s", flush=True)
+    for i in range(3):
+        shutil.rmtree(work / f"par-{i}", ignore_errors=True)
+    a, b = statistics.median(alone), statistics.median(pair)
+    return {"size": size, "alone": alone, "pair": pair, "ceiling": round(2 * a / b, 2), "cpu": cpu_name(),
+            "commit": code_commit(), "when": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
 def bench_report(repeat: int = 3) -> dict:
@@ -385,6 +417,16 @@ def machine() -> dict:
             "os": platform.platform(), "python": platform.python_version(), "versions": vers}
 
 
+def _parallel_lines(par: dict | None) -> list[str]:
+    """The machine section's line on what two processes get out of its cores."""
+    if not par:
+        return ["- two processes at once: not measured (`--parallel`)"]
+    return [f"- two processes at once ({par['cpu']}, {par['when']}, `{par['commit']}`): the "
+            f"{_fmt_size(par['size'])} in-process build took {', '.join(f'{x:g}' for x in par['alone'])} s alone and "
+            f"{', '.join(f'{x:g}' for x in par['pair'])} s for two at once, so two workers can reach at most "
+            f"**{par['ceiling']}×** one on this machine, whatever the engine"]
+
+
 def _fmt_size(n: int) -> str:
     for unit, k in (("GB", 2 ** 30), ("MB", 2 ** 20), ("KB", 2 ** 10)):
         if n >= k:
@@ -416,7 +458,7 @@ def write_md(results: dict) -> None:
          f"- last run on: {m.get('cpu')} — {m.get('cores')} cores; RAM {m.get('ram_gb')} GB",
          f"- OS: {m.get('os')}; Python {m.get('python')}",
          "- " + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items()),
-         f"- measured: {results.get('when', '')}", "",
+         f"- measured: {results.get('when', '')}", *_parallel_lines(results.get("parallel")), "",
          "## Sizes measured", "",
          "Only the sizes in this table were run; nothing is extrapolated. "
          + ("The 1 GB corpus was **not** measured." if not any(r["size"] >= 2 ** 30 for r in sizes) else "")
@@ -444,12 +486,14 @@ def write_md(results: dict) -> None:
               "on the workers plus unpacking what they sent. *Driver's handling* is the rest of the batch phase: "
               "the ingest tables, the article texts, the sorted runs. *Cross-document steps*: the merges, "
               "with each stage's own time (on Dask they run side by side on the workers).", "",
-              "| corpus | engine | total s | batches s | getting results s | of which blocked on workers s "
-              "| unpacking s | driver's handling s | cross-document steps s | per stage s | code, measured |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| corpus | engine | total s | CPU s (all processes) | batches s | getting results s "
+              "| of which blocked on workers s | unpacking s | driver's handling s | cross-document steps s "
+              "| per stage s | code, measured |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r, e, ph in timed:
             st = ", ".join(f"{k} {v}" for k, v in ph["merge_stages"].items())
-            L.append(f"| {_fmt_size(r['size'])} | {e} | {ph['total']} | {ph['batches']} | {ph['batches_wait']} | "
+            L.append(f"| {_fmt_size(r['size'])} | {e} | {ph['total']} | {r[e].get('cpu_seconds', '')} | "
+                     f"{ph['batches']} | {ph['batches_wait']} | "
                      f"{ph.get('batches_blocked', '')} | {ph.get('batches_unpack', '')} | "
                      f"{round(ph['batches'] - ph['batches_wait'], 1)} | {ph['merge']} ({ph['merged_on']}) | {st} | "
                      f"{r[e].get('commit', '')} {r[e].get('when', '')} |")
@@ -537,6 +581,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-cache-runs", action="store_true",
                     help="skip the cached rebuilds (unchanged corpus, one file added): for the 1 GB run")
     ap.add_argument("--md-only", action="store_true", help="only regenerate BENCHMARKS.md from results.json")
+    ap.add_argument("--parallel", action="store_true",
+                    help="also measure what two processes get out of the cores (the 10 MB build alone, then "
+                         "two at once): the ceiling of any 2-worker speed-up on this machine")
     ap.add_argument("--report-only", action="store_true",
                     help="only time the report (as --report), no build: the report needs a quiet machine "
                          "(it draws on a second core), the builds take hours at 1 GB")
@@ -551,13 +598,17 @@ def main(argv=None) -> int:
         results["machine"] = machine()
         results["when"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         results.setdefault("sizes", {})
-        for s in ([] if a.report_only else a.size or ["10MB"]):
+        # --parallel alone measures only that (no default size)
+        for s in ([] if a.report_only else a.size or ([] if a.parallel else ["10MB"])):
             size = corpus.parse_size(s)
             new = bench_size(size, a.work, a.seed, a.workers, a.engines.split(","),
                              cache_runs=not a.no_cache_runs)
             results["sizes"][str(size)] = merge_size(results["sizes"].get(str(size), {}), new, a.work)
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
             write_md(results)
+        if a.parallel:
+            results["parallel"] = bench_parallel(a.work, a.seed)
+            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
         if a.report or a.report_only:
             results["report"] = bench_report(a.report_repeat)
             RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))

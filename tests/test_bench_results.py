@@ -133,3 +133,34 @@ def test_a_new_in_process_run_keeps_the_dask_runs_partner(tmp_path, monkeypatch)
     # a new in-process run with no pair to keep (the old engines already differed) changes nothing
     unpaired = bench.merge_size({**old, "dask": {**old["dask"], "tree": "tX"}}, new, tmp_path)
     assert "paired_local" not in unpaired["dask"] and "identical_to_local" not in unpaired["dask"]
+
+
+def test_cpu_seconds_include_the_processes_a_command_waited_for():
+    """Dask's workers are children of the build: their CPU time must count."""
+    burn = ("import subprocess, sys; subprocess.run([sys.executable, '-c', "
+            "'import time\\nt = time.process_time()\\nwhile time.process_time() - t < 0.6: pass'])")
+    r = bench.run([bench.PY, "-c", burn])
+    assert r["cpu_seconds"] >= 0.6
+    assert r["cpu_seconds"] <= r["seconds"] + 0.1  # one process at a time
+
+
+def test_the_phases_and_the_parallel_ceiling_reach_benchmarks_md(tmp_path, monkeypatch):
+    tf = tmp_path / "t.json"
+    tf.write_text('{"setup": 0.21, "batches": 50.04, "batches_wait": 40.26, "batches_blocked": 1.0,'
+                  ' "batches_unpack": 2.55, "merge": 9.0, "total": 59.25, "merged_on": "workers",'
+                  ' "merge_stages": {"actors": 8.04, "attacks": 3.0}, "files": 9}', encoding="utf-8")
+    ph = bench.phases(tf)
+    assert not tf.exists()
+    assert ph == {"setup": 0.2, "batches": 50.0, "batches_wait": 40.3, "batches_blocked": 1.0, "batches_unpack": 2.5,
+                  "merge": 9.0, "total": 59.2, "merged_on": "workers", "merge_stages": {"actors": 8.0, "attacks": 3.0}}
+    res = {"sizes": {"7": _entry(dask={"seconds": 60.0, "cpu_seconds": 110.5, "phases": ph, "commit": "b",
+                                       "when": "w2"})},
+           "parallel": {"size": 10 * 2 ** 20, "alone": [80.0, 82.0], "pair": [110.0, 114.0], "ceiling": 1.44,
+                        "cpu": "X", "commit": "c", "when": "w3"}}
+    monkeypatch.setattr(bench, "OUT_MD", tmp_path / "B.md")
+    monkeypatch.setattr(bench, "NOTES", tmp_path / "none.md")
+    bench.write_md(res)
+    md = (tmp_path / "B.md").read_text(encoding="utf-8")
+    # the driver's handling is the batch phase less the time getting results: 50.0 - 40.3
+    assert "| 7 B | dask | 59.2 | 110.5 | 50.0 | 40.3 | 1.0 | 2.5 | 9.7 | 9.0 (workers) | actors 8.0, attacks 3.0 | b w2 |" in md
+    assert "took 80, 82 s alone and 110, 114 s for two at once, so two workers can reach at most **1.44×**" in md
