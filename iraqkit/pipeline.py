@@ -993,6 +993,12 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
     flat (the tables are only written: sorted parts and the attack/milestone merges go
     through ``<out>/.spill/``, see the module docstring); otherwise every table is kept
     and returned, the merges run in memory. Both write the same bytes.
+
+    ``timings`` (a dict) gets where the build's time went, in seconds: ``setup``, ``batches``
+    (of which ``batches_wait`` getting the results: computing them in-process; on Dask,
+    ``batches_blocked`` on the workers and ``batches_unpack``), ``merge`` (the cross-document
+    steps, ``merge_stages`` per stage, ``merged_on`` the driver or the workers) and ``total``;
+    :func:`describe_timings` makes it one line.
     """
     t_start = time.perf_counter()
     use_system_arrow_allocator()
