@@ -1025,11 +1025,11 @@ def build(raw: Path, out: Path, stages: list[str] | None = None, verify: bool = 
 def describe_timings(t: dict) -> str:
     """One line of a build's ``timings`` (see :func:`build`) for a log: where its time went."""
     if "batches_blocked" in t:  # Dask: the driver's time, blocked on the workers or unpacking
-        inner = (f"the driver blocked on the workers {t['batches_blocked']:.1f} s, unpacking "
-                 f"{t['batches_unpack']:.1f} s, handling the results {t['batches'] - t['batches_wait']:.1f} s")
+        getting = (f"the driver blocked on the workers {t['batches_blocked']:.1f} s, "
+                   f"unpacking {t['batches_unpack']:.1f} s")
     else:
-        inner = (f"computing {t['batches_wait']:.1f} s, handling the results "
-                 f"{t['batches'] - t['batches_wait']:.1f} s")
+        getting = f"computing {t['batches_wait']:.1f} s"
+    inner = f"{getting}, handling the results {t['batches'] - t['batches_wait']:.1f} s"
     stages = ", ".join(f"{n} {v:.1f} s" for n, v in t.get("merge_stages", {}).items())
     return (f"time: {t['total']:.1f} s: setup {t['setup']:.1f} s; {t['batches_n']} batches {t['batches']:.1f} s "
             f"({inner}); cross-document steps {t['merge']:.1f} s on the {t['merged_on']}"
